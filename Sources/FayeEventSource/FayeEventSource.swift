@@ -1,0 +1,2 @@
+/// Filled by issue 8: the EventSource (Server-Sent Events) streamer.
+enum FayeEventSourceModule {}

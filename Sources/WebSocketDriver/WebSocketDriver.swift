@@ -1,0 +1,2 @@
+/// Filled by issue 3: the sans-IO WebSocket protocol driver.
+enum WebSocketDriverModule {}
