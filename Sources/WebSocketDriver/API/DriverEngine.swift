@@ -1,0 +1,176 @@
+import WebSocketExtensions
+
+/// One protocol flavour behind a ``Driver``: hybi-13 server or client, draft-75, draft-76.
+protocol DriverEngine: AnyObject {
+    var state: ReadyState { get }
+    var version: String { get }
+    var selectedProtocol: String? { get }
+    var extensionNames: [String] { get }
+    func start() -> Bool
+    func parse(_ input: UnsafeRawBufferPointer)
+    func send(_ opcode: Opcode, _ payload: [UInt8]) -> Bool
+    func ping(_ payload: [UInt8], onPong: (() -> Void)?) -> Bool
+    func pong(_ payload: [UInt8]) -> Bool
+    func close(code: CloseCode, reason: [UInt8]) -> Bool
+    func sendFrame(_ frame: Frame) -> Bool
+    func transportClosed()
+}
+
+/// The hybi-13 server engine for a request that is already parsed.
+final class HybiServerEngine: DriverEngine {
+    let request: IncomingRequest
+    let options: DriverOptions
+    let connection: HybiEngine
+    let selectedProtocol: String?
+    private(set) var extensionNames: [String] = []
+
+    init(request: IncomingRequest, options: DriverOptions, context: DriverContext) {
+        self.request = request
+        self.options = options
+        self.connection = HybiEngine(
+            role: .server,
+            context: context,
+            maxLength: options.maxLength,
+            initialState: .connecting
+        )
+        self.selectedProtocol = ServerHandshake.selectProtocol(request, supported: options.protocols)
+    }
+
+    var state: ReadyState { connection.state }
+    var version: String { "hybi-13" }
+
+    func start() -> Bool {
+        guard connection.state == .connecting else { return false }
+        let result = ServerHandshake.accept(
+            request,
+            protocols: options.protocols,
+            extensions: options.extensions,
+            headers: options.headers
+        )
+        switch result {
+        case .failure(let error):
+            connection.context.write(HTTPResponseText.refusal(error))
+            connection.failHandshake(error)
+            return false
+        case .success(let accepted):
+            connection.context.write(accepted.response)
+            extensionNames = accepted.negotiation.pipeline.extensionNames
+            connection.open(with: accepted.negotiation.pipeline, leftover: nil)
+            return true
+        }
+    }
+
+    func parse(_ input: UnsafeRawBufferPointer) { connection.parse(input) }
+    func send(_ opcode: Opcode, _ payload: [UInt8]) -> Bool { connection.send(opcode, payload) }
+    func ping(_ payload: [UInt8], onPong: (() -> Void)?) -> Bool { connection.ping(payload, onPong: onPong) }
+    func pong(_ payload: [UInt8]) -> Bool { connection.pong(payload) }
+    func close(code: CloseCode, reason: [UInt8]) -> Bool { connection.close(code: code, reason: reason) }
+    func sendFrame(_ frame: Frame) -> Bool { connection.sendFrame(frame) }
+    func transportClosed() { connection.transportClosed() }
+}
+
+/// The hybi-13 client engine: sends the request, validates the response, then frames.
+final class HybiClientEngine: DriverEngine {
+    let handshake: ClientHandshake
+    let options: DriverOptions
+    let connection: HybiEngine
+    private var responseParser: HTTPHeadParser
+    private var negotiation: ClientExtensionNegotiation?
+    private(set) var response: HandshakeResponse?
+    private(set) var selectedProtocol: String?
+    private(set) var extensionNames: [String] = []
+
+    init(url: WebSocketURL, options: DriverOptions, context: DriverContext) {
+        self.handshake = ClientHandshake(url: url, protocols: options.protocols, headers: options.headers)
+        self.options = options
+        self.connection = HybiEngine(
+            role: .client,
+            context: context,
+            maxLength: options.maxLength,
+            initialState: .notStarted
+        )
+        self.responseParser = HTTPHeadParser(kind: .response, limits: options.httpLimits)
+    }
+
+    var state: ReadyState { connection.state }
+    var version: String { "hybi-13" }
+
+    func start() -> Bool {
+        guard connection.state == .notStarted else { return false }
+        let negotiation: ClientExtensionNegotiation
+        do {
+            negotiation = try options.extensions.makeClientNegotiation()
+        } catch {
+            connection.failHandshake(.extensionNegotiationFailed(error))
+            return false
+        }
+        self.negotiation = negotiation
+        // The state changes before the write, so a transport that answers inside the write
+        // (a synchronous loopback) finds the driver ready for the response.
+        connection.markConnecting()
+        connection.context.write(handshake.request(extensionOffer: negotiation.offerHeader))
+        return true
+    }
+
+    func parse(_ input: UnsafeRawBufferPointer) {
+        switch connection.state {
+        case .notStarted, .closed: return
+        case .connecting: parseResponse(input)
+        case .open, .closing: connection.parse(input)
+        }
+    }
+
+    private func parseResponse(_ input: UnsafeRawBufferPointer) {
+        let result: HTTPHeadParser.Result
+        do {
+            result = try responseParser.parse(input)
+        } catch {
+            failHandshake(.invalidHTTPResponse(error))
+            return
+        }
+        guard case .response(let response, let consumed) = result else { return }
+        self.response = response
+        switch handshake.validate(response) {
+        case .failure(let error):
+            failHandshake(error)
+        case .success(let chosen):
+            let pipeline: ExtensionPipeline
+            do {
+                pipeline =
+                    try negotiation?.activate(responseHeader: response.headers["Sec-WebSocket-Extensions"])
+                    ?? ExtensionPipeline()
+            } catch {
+                negotiation = nil
+                connection.failHandshake(.extensionNegotiationFailed(error))
+                return
+            }
+            negotiation = nil
+            selectedProtocol = chosen
+            extensionNames = pipeline.extensionNames
+            connection.open(with: pipeline, leftover: UnsafeRawBufferPointer(rebasing: input[consumed...]))
+        }
+    }
+
+    private func failHandshake(_ error: ProtocolError) {
+        negotiation?.cancel()
+        negotiation = nil
+        connection.failHandshake(error)
+    }
+
+    func send(_ opcode: Opcode, _ payload: [UInt8]) -> Bool { connection.send(opcode, payload) }
+    func ping(_ payload: [UInt8], onPong: (() -> Void)?) -> Bool { connection.ping(payload, onPong: onPong) }
+    func pong(_ payload: [UInt8]) -> Bool { connection.pong(payload) }
+    func close(code: CloseCode, reason: [UInt8]) -> Bool {
+        if connection.state == .connecting || connection.state == .notStarted {
+            negotiation?.cancel()
+            negotiation = nil
+        }
+        return connection.close(code: code, reason: reason)
+    }
+    func sendFrame(_ frame: Frame) -> Bool { connection.sendFrame(frame) }
+    func transportClosed() {
+        negotiation?.cancel()
+        negotiation = nil
+        connection.transportClosed()
+    }
+}

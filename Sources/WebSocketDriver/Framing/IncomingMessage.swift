@@ -1,0 +1,60 @@
+import WebSocketExtensions
+
+/// A data message being reassembled from its frames, with its UTF-8 checked as it arrives.
+struct IncomingMessage {
+    let opcode: Opcode
+    let reservedBits: ReservedBits
+    /// Whether text is validated frame by frame (no extension transforms it).
+    let validatesAsItArrives: Bool
+    private(set) var payload: [UInt8] = []
+    private(set) var validator = UTF8Validator()
+    /// Payload bytes announced on the wire so far, for the `maxLength` check.
+    var wireLength = 0
+
+    init(opcode: Opcode, reservedBits: ReservedBits, validatesAsItArrives: Bool) {
+        self.opcode = opcode
+        self.reservedBits = reservedBits
+        self.validatesAsItArrives = validatesAsItArrives
+    }
+
+    /// Appends `count` received bytes, unmasking them on the way; `false` if they make the text
+    /// invalid UTF-8.
+    mutating func append(
+        _ bytes: UnsafeRawPointer,
+        count: Int,
+        maskingKey: UInt32?,
+        maskOffset: Int,
+        wholeFrame: Bool
+    ) -> Bool {
+        let start = payload.count
+        if start == 0 && wholeFrame {
+            // The common case: a whole unfragmented message in one read, copied and unmasked in
+            // one pass into an exactly sized buffer.
+            payload = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                if let destination = buffer.baseAddress, count > 0 {
+                    if let key = maskingKey {
+                        Masking.apply(key: key, offset: maskOffset, from: bytes, to: destination, count: count)
+                    } else {
+                        UnsafeMutableRawPointer(destination).copyMemory(from: bytes, byteCount: count)
+                    }
+                }
+                initialized = count
+            }
+        } else {
+            payload.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: count))
+            if let key = maskingKey, count > 0 {
+                payload.withUnsafeMutableBytes { all in
+                    Masking.apply(
+                        key: key,
+                        offset: maskOffset,
+                        to: UnsafeMutableRawBufferPointer(rebasing: all[start..<(start + count)])
+                    )
+                }
+            }
+        }
+        guard validatesAsItArrives else { return true }
+        return payload.withUnsafeBytes { all in
+            validator.validate(UnsafeRawBufferPointer(rebasing: all[start..<(start + count)]))
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import WebSocketExtensions
+
+/// The client side of the RFC 6455 opening handshake (§4.1): the request, and the validation of
+/// the server's response (§4.2.2, in the Ruby driver's order).
+struct ClientHandshake {
+    let url: WebSocketURL
+    let protocols: [String]
+    let headers: HeaderFields
+    /// `base64` of 16 random bytes.
+    let key: String
+
+    init(url: WebSocketURL, protocols: [String], headers: HeaderFields) {
+        self.url = url
+        self.protocols = protocols
+        self.headers = headers
+        var generator = SystemRandomNumberGenerator()
+        var nonce: [UInt8] = []
+        for _ in 0..<2 { withUnsafeBytes(of: generator.next() as UInt64) { nonce.append(contentsOf: $0) } }
+        self.key = Base64.encode(nonce)
+    }
+
+    /// The request head, ending with the empty line.
+    func request(extensionOffer: String?) -> String {
+        var text = "GET \(url.requestTarget) HTTP/1.1\r\n"
+        text += "Host: \(url.hostHeader)\r\n"
+        text += "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        text += "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
+        if !protocols.isEmpty { text += "Sec-WebSocket-Protocol: \(protocols.joined(separator: ", "))\r\n" }
+        if let user = url.user, !headers.contains("Authorization") {
+            let credentials = user + ":" + (url.password ?? "")
+            text += "Authorization: Basic \(Base64.encode(Array(credentials.utf8)))\r\n"
+        }
+        text += HTTPResponseText.headerLines(headers)
+        if let extensionOffer { text += "Sec-WebSocket-Extensions: \(extensionOffer)\r\n" }
+        text += "\r\n"
+        return text
+    }
+
+    /// Validates the response; on success returns the selected subprotocol (if any).
+    func validate(_ response: HandshakeResponse) -> Result<String?, ProtocolError> {
+        guard response.status == 101 else { return .failure(.unexpectedStatus(response.status)) }
+        guard let upgrade = response.headers["Upgrade"], !upgrade.isEmpty else {
+            return .failure(.missingUpgradeHeader)
+        }
+        guard upgrade.lowercased() == "websocket" else { return .failure(.invalidUpgradeHeader(upgrade)) }
+        guard let connection = response.headers["Connection"], !connection.isEmpty else {
+            return .failure(.missingConnectionHeader)
+        }
+        guard response.headers.containsToken("upgrade", in: "Connection") else {
+            return .failure(.invalidConnectionHeader(connection))
+        }
+        guard response.headers["Sec-WebSocket-Accept"] == ServerHandshake.acceptValue(forKey: key) else {
+            return .failure(.acceptMismatch)
+        }
+        let chosen = response.headers["Sec-WebSocket-Protocol"] ?? ""
+        if chosen.isEmpty { return .success(nil) }
+        guard protocols.contains(chosen) else { return .failure(.protocolMismatch(chosen)) }
+        return .success(chosen)
+    }
+}

@@ -1,0 +1,490 @@
+import WebSocketExtensions
+
+/// The RFC 6455 connection after (and while waiting for) the handshake: frame parsing, message
+/// assembly, the closing handshake, and sending. Shared by the server and the client roles; the
+/// role decides the masking rules.
+final class HybiEngine {
+    enum Role {
+        case server
+        case client
+    }
+
+    /// A send that waits for the connection to open (or for a streamed message to finish).
+    enum PendingSend {
+        case message(Opcode, [UInt8])
+        case control(Opcode, [UInt8])
+        case close(CloseCode, [UInt8])
+        case frame(Frame)
+    }
+
+    let role: Role
+    let context: DriverContext
+    let maxLength: Int
+    private(set) var state: ReadyState
+    private(set) var pipeline = ExtensionPipeline()
+
+    private var encoder: FrameEncoder
+    private var pendingSends: [PendingSend] = []
+    private var pingCallbacks: [(payload: [UInt8], callback: () -> Void)] = []
+    /// The opcode of an outgoing message being streamed with ``sendFrame(_:)``, if any.
+    private var streamingOpcode: Opcode?
+
+    // Parsing.
+    private let rules: FrameHeaderRules
+    private var partialHeader: [UInt8] = []
+    private var frame: FrameHeader?
+    private var payloadRemaining = 0
+    private var maskOffset = 0
+    private var message: IncomingMessage?
+    private var controlPayload: [UInt8] = []
+    /// Set once a close frame was received or the connection failed: nothing more is parsed.
+    private var stopped = false
+    private var isParsing = false
+    /// Input received before the connection opened, or re-entrantly during a parse.
+    private var heldInput: [UInt8] = []
+
+    init(role: Role, context: DriverContext, maxLength: Int, initialState: ReadyState) {
+        self.role = role
+        self.context = context
+        self.maxLength = maxLength
+        self.state = initialState
+        self.encoder = FrameEncoder(masks: role == .client)
+        self.rules = FrameHeaderRules(requiresMask: role == .server, maxLength: maxLength)
+    }
+
+    // MARK: - Life cycle
+
+    /// Marks the handshake as sent (a client waiting for its response).
+    func markConnecting() {
+        state = .connecting
+    }
+
+    /// Opens the connection: installs the negotiated pipeline, flushes queued sends, emits open,
+    /// then parses any input that arrived early.
+    func open(with pipeline: ExtensionPipeline, leftover: UnsafeRawBufferPointer? = nil) {
+        guard state == .connecting || state == .notStarted else { return }
+        self.pipeline = pipeline
+        state = .open
+        flushPending()
+        guard state == .open else { return }
+        context.onOpen?()
+        if let leftover, leftover.count > 0 { heldInput.append(contentsOf: leftover) }
+        if !heldInput.isEmpty && !isParsing {
+            let input = heldInput
+            heldInput = []
+            input.withUnsafeBytes { parse($0) }
+        }
+    }
+
+    /// Fails before the connection opened: the handshake was refused.
+    func failHandshake(_ error: ProtocolError) {
+        guard state != .closed else { return }
+        stopped = true
+        state = .closed
+        pendingSends = []
+        heldInput = []
+        pipeline.close()
+        context.fail(error)
+    }
+
+    /// Ends the connection because the transport went away (no close frame was exchanged).
+    func transportClosed() {
+        guard state != .closed else { return }
+        stopped = true
+        state = .closed
+        pipeline.close()
+        context.onClose?(CloseEvent(code: .abnormalClosure, reason: ""))
+    }
+
+    // MARK: - Sending
+
+    /// Sends (or queues) a whole data message through the extensions.
+    func send(_ opcode: Opcode, _ payload: [UInt8]) -> Bool {
+        switch state {
+        case .notStarted, .connecting:
+            pendingSends.append(.message(opcode, payload))
+            return true
+        case .open:
+            if streamingOpcode != nil {
+                pendingSends.append(.message(opcode, payload))
+                return true
+            }
+            return transmitMessage(opcode, payload)
+        case .closing, .closed:
+            return false
+        }
+    }
+
+    func ping(_ payload: [UInt8], onPong: (() -> Void)?) -> Bool {
+        guard payload.count <= 125, state.rawValue <= ReadyState.open.rawValue else { return false }
+        if let onPong { pingCallbacks.append((payload, onPong)) }
+        return sendControl(.ping, payload)
+    }
+
+    func pong(_ payload: [UInt8]) -> Bool {
+        guard payload.count <= 125 else { return false }
+        return sendControl(.pong, payload)
+    }
+
+    private func sendControl(_ opcode: Opcode, _ payload: [UInt8]) -> Bool {
+        switch state {
+        case .notStarted, .connecting:
+            pendingSends.append(.control(opcode, payload))
+            return true
+        case .open:
+            writeFrame(isFinal: true, reservedBits: [], opcode: opcode, payload: payload)
+            return true
+        case .closing, .closed:
+            return false
+        }
+    }
+
+    /// Starts the closing handshake, or closes at once before the connection opened.
+    func close(code: CloseCode, reason: [UInt8]) -> Bool {
+        switch state {
+        case .notStarted, .connecting:
+            stopped = true
+            state = .closed
+            pendingSends = []
+            heldInput = []
+            pipeline.close()
+            context.onClose?(CloseEvent(code: code, reason: String(decoding: reason, as: UTF8.self)))
+            return true
+        case .open:
+            writeClose(code: code, reason: reason)
+            state = .closing
+            return true
+        case .closing, .closed:
+            return false
+        }
+    }
+
+    /// Sends one raw frame, bypassing the extensions, for streaming a fragmented message.
+    func sendFrame(_ frame: Frame) -> Bool {
+        guard !frame.opcode.isReserved, frame.reservedBits.isValid else { return false }
+        if frame.opcode.isControl {
+            guard frame.isFinal, frame.payload.count <= 125, frame.reservedBits.isEmpty else { return false }
+            if frame.opcode == .close { return false }
+            return sendControl(frame.opcode, frame.payload)
+        }
+        switch state {
+        case .notStarted, .connecting:
+            pendingSends.append(.frame(frame))
+            return true
+        case .open:
+            return transmitStreamed(frame)
+        case .closing, .closed:
+            return false
+        }
+    }
+
+    private func transmitStreamed(_ frame: Frame) -> Bool {
+        if frame.opcode == .continuation {
+            guard streamingOpcode != nil, frame.reservedBits.isEmpty else { return false }
+        } else {
+            guard streamingOpcode == nil, pipeline.allowsReservedBits(frame.reservedBits, opcode: frame.opcode)
+            else { return false }
+        }
+        streamingOpcode = frame.isFinal ? nil : (frame.opcode == .continuation ? streamingOpcode : frame.opcode)
+        writeFrame(
+            isFinal: frame.isFinal,
+            reservedBits: frame.reservedBits,
+            opcode: frame.opcode,
+            payload: frame.payload
+        )
+        if streamingOpcode == nil { flushPending() }
+        return true
+    }
+
+    private func transmitMessage(_ opcode: Opcode, _ payload: [UInt8]) -> Bool {
+        if pipeline.isEmpty {
+            writeFrame(isFinal: true, reservedBits: [], opcode: opcode, payload: payload)
+            return true
+        }
+        do {
+            let processed = try pipeline.processOutgoing(Message(opcode: opcode, payload: payload))
+            writeFrame(isFinal: true, reservedBits: processed.reservedBits, opcode: opcode, payload: processed.payload)
+            return true
+        } catch {
+            fail(.extensionFailed(error))
+            return false
+        }
+    }
+
+    private func flushPending() {
+        while state == .open && streamingOpcode == nil && !pendingSends.isEmpty {
+            let next = pendingSends.removeFirst()
+            switch next {
+            case .message(let opcode, let payload):
+                _ = transmitMessage(opcode, payload)
+            case .control(let opcode, let payload):
+                writeFrame(isFinal: true, reservedBits: [], opcode: opcode, payload: payload)
+            case .close(let code, let reason):
+                writeClose(code: code, reason: reason)
+                state = .closing
+            case .frame(let frame):
+                _ = transmitStreamed(frame)
+            }
+        }
+    }
+
+    private func writeClose(code: CloseCode, reason: [UInt8]) {
+        var payload: [UInt8] = [UInt8(code.rawValue >> 8), UInt8(code.rawValue & 0xFF)]
+        payload.append(contentsOf: reason)
+        writeFrame(isFinal: true, reservedBits: [], opcode: .close, payload: payload)
+    }
+
+    private func writeFrame(isFinal: Bool, reservedBits: ReservedBits, opcode: Opcode, payload: [UInt8]) {
+        let output = context.output
+        payload.withUnsafeBytes { bytes in
+            encoder.encode(isFinal: isFinal, reservedBits: reservedBits, opcode: opcode, payload: bytes, into: output)
+        }
+    }
+
+    // MARK: - Parsing
+
+    /// Feeds received bytes. Before the connection opens they are held; after a close or a
+    /// failure they are ignored.
+    func parse(_ input: UnsafeRawBufferPointer) {
+        guard !stopped, input.count > 0 else { return }
+        if isParsing || state == .notStarted || state == .connecting {
+            heldInput.append(contentsOf: input)
+            return
+        }
+        isParsing = true
+        defer { isParsing = false }
+        consume(input)
+        while !stopped && !heldInput.isEmpty {
+            let more = heldInput
+            heldInput = []
+            more.withUnsafeBytes { consume($0) }
+        }
+    }
+
+    private func consume(_ input: UnsafeRawBufferPointer) {
+        guard let base = input.baseAddress else { return }
+        let count = input.count
+        var index = 0
+        while !stopped {
+            if frame == nil {
+                guard index < count else { return }
+                let parsed: FrameHeaderParse
+                let consumedBefore = partialHeader.count
+                if consumedBefore == 0 {
+                    parsed = parseHeader(base + index, available: count - index)
+                    switch parsed {
+                    case .complete(let header): index += header.size
+                    case .needMoreData:
+                        partialHeader.append(
+                            contentsOf: UnsafeRawBufferPointer(start: base + index, count: count - index))
+                        return
+                    case .failed: break
+                    }
+                } else {
+                    let take = min(FrameHeader.maximumSize - consumedBefore, count - index)
+                    partialHeader.append(contentsOf: UnsafeRawBufferPointer(start: base + index, count: take))
+                    parsed = partialHeader.withUnsafeBytes { bytes in
+                        parseHeader(bytes.baseAddress ?? base, available: bytes.count)
+                    }
+                    switch parsed {
+                    case .complete(let header):
+                        index += header.size - consumedBefore
+                        partialHeader.removeAll(keepingCapacity: true)
+                    case .needMoreData:
+                        index += take
+                        return
+                    case .failed: break
+                    }
+                }
+                switch parsed {
+                case .complete(let header): begin(header)
+                case .failed(let error):
+                    fail(error)
+                    return
+                case .needMoreData: return
+                }
+            } else {
+                if payloadRemaining > 0 {
+                    guard index < count else { return }
+                    let chunk = min(payloadRemaining, count - index)
+                    guard absorbPayload(base + index, count: chunk) else { return }
+                    index += chunk
+                    payloadRemaining -= chunk
+                }
+                if payloadRemaining == 0 { finishFrame() }
+            }
+        }
+    }
+
+    private func parseHeader(_ bytes: UnsafeRawPointer, available: Int) -> FrameHeaderParse {
+        let pipeline = self.pipeline
+        return rules.parse(
+            bytes,
+            available: available,
+            messageInProgress: message != nil,
+            messageLength: message?.wireLength ?? 0,
+            allowsReservedBits: { pipeline.allowsReservedBits($0, opcode: $1) }
+        )
+    }
+
+    private func begin(_ header: FrameHeader) {
+        frame = header
+        payloadRemaining = header.payloadLength
+        maskOffset = 0
+        if header.opcode.isControl {
+            controlPayload.removeAll(keepingCapacity: true)
+        } else {
+            if header.opcode.isData {
+                message = IncomingMessage(
+                    opcode: header.opcode,
+                    reservedBits: header.reservedBits,
+                    validatesAsItArrives: header.opcode == .text && header.reservedBits.isEmpty
+                )
+            }
+            message?.wireLength += header.payloadLength
+        }
+    }
+
+    /// Takes `count` payload bytes of the current frame; `false` if the connection failed.
+    private func absorbPayload(_ bytes: UnsafeRawPointer, count: Int) -> Bool {
+        guard let header = frame else { return false }
+        if header.opcode.isControl {
+            let start = controlPayload.count
+            controlPayload.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: count))
+            if header.isMasked {
+                controlPayload.withUnsafeMutableBytes { all in
+                    Masking.apply(
+                        key: header.maskingKey,
+                        offset: maskOffset,
+                        to: UnsafeMutableRawBufferPointer(rebasing: all[start..<(start + count)])
+                    )
+                }
+            }
+            maskOffset += count
+            return true
+        }
+        guard var assembly = message else { return false }
+        message = nil
+        let valid = assembly.append(
+            bytes,
+            count: count,
+            maskingKey: header.isMasked ? header.maskingKey : nil,
+            maskOffset: maskOffset,
+            wholeFrame: count == header.payloadLength && header.isFinal
+        )
+        message = assembly
+        maskOffset += count
+        if !valid {
+            fail(.invalidUTF8)
+            return false
+        }
+        return true
+    }
+
+    private func finishFrame() {
+        guard let header = frame else { return }
+        frame = nil
+        switch header.opcode {
+        case .close: receivedClose()
+        case .ping: receivedPing()
+        case .pong: receivedPong()
+        default:
+            if header.isFinal { completeMessage() }
+        }
+    }
+
+    private func completeMessage() {
+        guard let assembly = message else { return }
+        message = nil
+        if assembly.validatesAsItArrives && !assembly.validator.isComplete {
+            fail(.invalidUTF8)
+            return
+        }
+        var payload = assembly.payload
+        if !pipeline.isEmpty {
+            let incoming = Message(opcode: assembly.opcode, reservedBits: assembly.reservedBits, payload: payload)
+            payload = []
+            do {
+                payload = try pipeline.processIncoming(incoming, maxLength: maxLength).payload
+            } catch {
+                fail(.extensionFailed(error))
+                return
+            }
+            if payload.count > maxLength {
+                fail(.frameTooLarge)
+                return
+            }
+            if assembly.opcode == .text && !assembly.validatesAsItArrives && !UTF8Validator.isValid(payload) {
+                fail(.invalidUTF8)
+                return
+            }
+        }
+        if assembly.opcode == .text {
+            context.onMessage?(.text(String(decoding: payload, as: UTF8.self)))
+        } else {
+            context.onMessage?(.binary(payload))
+        }
+    }
+
+    private func receivedClose() {
+        let payload = controlPayload
+        var code = CloseCode.normalClosure
+        var reason: [UInt8] = []
+        if payload.count == 1 {
+            fail(.invalidClosePayload)
+            return
+        }
+        if payload.count >= 2 {
+            code = CloseCode(UInt16(payload[0]) << 8 | UInt16(payload[1]))
+            guard code.isValidOnWire else {
+                fail(.invalidCloseCode(code.rawValue))
+                return
+            }
+            reason = Array(payload[2...])
+            guard UTF8Validator.isValid(reason) else {
+                fail(.invalidUTF8)
+                return
+            }
+        }
+        if state == .open { writeClose(code: code, reason: reason) }
+        stopped = true
+        state = .closed
+        pipeline.close()
+        context.onClose?(CloseEvent(code: code, reason: String(decoding: reason, as: UTF8.self)))
+    }
+
+    private func receivedPing() {
+        let payload = controlPayload
+        if state == .open {
+            writeFrame(isFinal: true, reservedBits: [], opcode: .pong, payload: payload)
+        }
+        context.onPing?(payload)
+    }
+
+    private func receivedPong() {
+        let payload = controlPayload
+        var matched: [() -> Void] = []
+        pingCallbacks.removeAll { entry in
+            guard entry.payload == payload else { return false }
+            matched.append(entry.callback)
+            return true
+        }
+        for callback in matched { callback() }
+        context.onPong?(payload)
+    }
+
+    /// Fails the connection: sends a close frame if open, then reports error and close.
+    func fail(_ error: ProtocolError) {
+        guard state != .closed else { return }
+        let wasOpen = state == .open
+        stopped = true
+        if wasOpen {
+            writeClose(code: error.closeCode, reason: CloseReason.truncated(error.description))
+        }
+        state = .closed
+        pendingSends = []
+        message = nil
+        pipeline.close()
+        context.fail(error)
+    }
+}

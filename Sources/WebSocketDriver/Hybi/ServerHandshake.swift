@@ -1,0 +1,136 @@
+import WebSocketExtensions
+
+/// The server side of the RFC 6455 opening handshake (§4.2): validates a request and builds the
+/// 101 response, or the HTTP error that refuses it.
+enum ServerHandshake {
+    /// The GUID appended to the key before hashing (RFC 6455 §1.3).
+    static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+    /// What a successful validation negotiated.
+    struct Accepted {
+        var response: String
+        var selectedProtocol: String?
+        var negotiation: ServerExtensionNegotiation
+    }
+
+    /// `base64(SHA-1(key + GUID))`.
+    static func acceptValue(forKey key: String) -> String {
+        Base64.encode(SHA1.hash(Array((key + guid).utf8)))
+    }
+
+    /// Whether a request asks for a WebSocket upgrade: a GET whose `Connection` lists `upgrade`
+    /// and whose `Upgrade` lists `websocket` (both compared without regard to case).
+    static func isUpgradeRequest(_ request: IncomingRequest) -> Bool {
+        request.method == "GET" && request.headers.containsToken("upgrade", in: "Connection")
+            && request.headers.containsToken("websocket", in: "Upgrade")
+    }
+
+    /// The client's subprotocol list, in its order.
+    static func offeredProtocols(_ request: IncomingRequest) -> [String] {
+        request.headers.values(for: "Sec-WebSocket-Protocol").flatMap { value in
+            value.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+        }
+    }
+
+    /// The first protocol the client offers that the server supports, in the client's order.
+    static func selectProtocol(_ request: IncomingRequest, supported: [String]) -> String? {
+        offeredProtocols(request).first { supported.contains($0) }
+    }
+
+    /// Validates a hybi-13 request in RFC 6455 §4.2.1 order and negotiates with it.
+    static func accept(
+        _ request: IncomingRequest,
+        protocols: [String],
+        extensions: ExtensionRegistry,
+        headers: HeaderFields
+    ) -> Result<Accepted, ProtocolError> {
+        guard request.method == "GET" else {
+            return .failure(.notWebSocketRequest("the method is \(request.method), not GET"))
+        }
+        guard request.version != "HTTP/1.0" else {
+            return .failure(.notWebSocketRequest("HTTP/1.1 or later is required"))
+        }
+        guard request.headers.containsToken("websocket", in: "Upgrade") else {
+            return .failure(.notWebSocketRequest("the Upgrade header does not name websocket"))
+        }
+        guard request.headers.containsToken("upgrade", in: "Connection") else {
+            return .failure(.notWebSocketRequest("the Connection header does not list Upgrade"))
+        }
+        guard let host = request.headers.first("Host"), !host.isEmpty else {
+            return .failure(.missingHeader("Host"))
+        }
+        let versions = request.headers.values(for: "Sec-WebSocket-Version")
+        guard versions.count == 1, versions[0] == "13" else {
+            return .failure(.unsupportedVersion(versions.isEmpty ? nil : request.headers["Sec-WebSocket-Version"]))
+        }
+        let keys = request.headers.values(for: "Sec-WebSocket-Key")
+        guard let key = keys.first else { return .failure(.missingHeader("Sec-WebSocket-Key")) }
+        guard keys.count == 1, Base64.decode(key)?.count == 16 else {
+            return .failure(.invalidKey(request.headers["Sec-WebSocket-Key"] ?? key))
+        }
+        let negotiation: ServerExtensionNegotiation
+        do {
+            negotiation = try extensions.negotiateServer(offerHeader: request.headers["Sec-WebSocket-Extensions"])
+        } catch {
+            return .failure(.invalidExtensionOffer(error))
+        }
+        let selected = selectProtocol(request, supported: protocols)
+        var response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        response += "Sec-WebSocket-Accept: \(acceptValue(forKey: key))\r\n"
+        if let selected { response += "Sec-WebSocket-Protocol: \(selected)\r\n" }
+        if let extensionHeader = negotiation.responseHeader {
+            response += "Sec-WebSocket-Extensions: \(extensionHeader)\r\n"
+        }
+        response += HTTPResponseText.headerLines(headers)
+        response += "\r\n"
+        return .success(Accepted(response: response, selectedProtocol: selected, negotiation: negotiation))
+    }
+}
+
+/// Text of the plain HTTP responses a driver writes.
+enum HTTPResponseText {
+    /// `Name: value\r\n` for each field, in order.
+    static func headerLines(_ headers: HeaderFields) -> String {
+        var text = ""
+        for field in headers { text += "\(field.name): \(field.value)\r\n" }
+        return text
+    }
+
+    /// The reason phrase of the statuses a driver answers with.
+    static func reasonPhrase(_ status: Int) -> String {
+        switch status {
+        case 400: return "Bad Request"
+        case 426: return "Upgrade Required"
+        case 431: return "Request Header Fields Too Large"
+        case 505: return "HTTP Version Not Supported"
+        default: return "Error"
+        }
+    }
+
+    /// The response refusing a handshake: the status, a plain-text body with the reason, and
+    /// `Sec-WebSocket-Version: 13` where RFC 6455 §4.4 asks for it.
+    static func refusal(_ error: ProtocolError) -> String {
+        let status = error.httpStatus ?? 400
+        let body = error.description
+        var text = "HTTP/1.1 \(status) \(reasonPhrase(status))\r\n"
+        text += "Content-Type: text/plain; charset=utf-8\r\n"
+        text += "Content-Length: \(body.utf8.count)\r\n"
+        switch error {
+        case .unsupportedVersion: text += "Sec-WebSocket-Version: 13\r\n"
+        default: break
+        }
+        text += "Connection: close\r\n\r\n"
+        text += body
+        return text
+    }
+}
+
+extension Substring {
+    /// The text without leading and trailing spaces and tabs.
+    func trimmingWhitespace() -> String {
+        var slice = self[...]
+        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
+        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

@@ -1,2 +1,0 @@
-/// Filled by issue 3: the sans-IO WebSocket protocol driver.
-enum WebSocketDriverModule {}
