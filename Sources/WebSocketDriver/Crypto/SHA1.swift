@@ -1,0 +1,110 @@
+/// SHA-1 (FIPS 180-4 §6.1), for the `Sec-WebSocket-Accept` value of RFC 6455 §4.2.2.
+///
+/// SHA-1 is no longer collision resistant; the WebSocket handshake only uses it as a fixed
+/// transform, which is all this helper is meant for.
+enum SHA1 {
+    /// The 20-byte SHA-1 digest of `bytes`.
+    static func hash(_ bytes: some Collection<UInt8>) -> [UInt8] {
+        if let digest = bytes.withContiguousStorageIfAvailable({ hash(buffer: UnsafeRawBufferPointer($0)) }) {
+            return digest
+        }
+        return Array(bytes).withUnsafeBytes { hash(buffer: $0) }
+    }
+
+    private static func hash(buffer: UnsafeRawBufferPointer) -> [UInt8] {
+        var state = State()
+        var schedule = [UInt32](repeating: 0, count: 80)
+        let fullBlocksEnd = buffer.count - buffer.count % 64
+        var offset = 0
+        while offset < fullBlocksEnd {
+            state.compress(buffer, at: offset, schedule: &schedule)
+            offset += 64
+        }
+
+        // Padding (FIPS 180-4 §5.1.1): 0x80, zeros, then the length in bits as a big-endian UInt64.
+        var tail = [UInt8](UnsafeRawBufferPointer(rebasing: buffer[fullBlocksEnd...]))
+        tail.append(0x80)
+        let paddedLength = tail.count <= 56 ? 64 : 128
+        tail.append(contentsOf: repeatElement(0, count: paddedLength - 8 - tail.count))
+        let bitLength = UInt64(truncatingIfNeeded: buffer.count) &* 8
+        for shift in stride(from: 56, through: 0, by: -8) {
+            tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+        }
+        tail.withUnsafeBytes { tailBuffer in
+            var tailOffset = 0
+            while tailOffset < tailBuffer.count {
+                state.compress(tailBuffer, at: tailOffset, schedule: &schedule)
+                tailOffset += 64
+            }
+        }
+
+        var digest: [UInt8] = []
+        digest.reserveCapacity(20)
+        for word in [state.h0, state.h1, state.h2, state.h3, state.h4] {
+            digest.append(UInt8(truncatingIfNeeded: word >> 24))
+            digest.append(UInt8(truncatingIfNeeded: word >> 16))
+            digest.append(UInt8(truncatingIfNeeded: word >> 8))
+            digest.append(UInt8(truncatingIfNeeded: word))
+        }
+        return digest
+    }
+
+    /// The five working hash words, initialised per FIPS 180-4 §5.3.1.
+    private struct State {
+        var h0: UInt32 = 0x6745_2301
+        var h1: UInt32 = 0xEFCD_AB89
+        var h2: UInt32 = 0x98BA_DCFE
+        var h3: UInt32 = 0x1032_5476
+        var h4: UInt32 = 0xC3D2_E1F0
+
+        /// Processes the 64-byte block at `offset` (FIPS 180-4 §6.1.2).
+        mutating func compress(_ buffer: UnsafeRawBufferPointer, at offset: Int, schedule: inout [UInt32]) {
+            schedule.withUnsafeMutableBufferPointer { w in
+                for t in 0..<16 {
+                    w[t] = buffer.loadUnaligned(fromByteOffset: offset + 4 * t, as: UInt32.self).bigEndian
+                }
+                for t in 16..<80 {
+                    w[t] = rotateLeft(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], by: 1)
+                }
+                var a = h0
+                var b = h1
+                var c = h2
+                var d = h3
+                var e = h4
+                for t in 0..<80 {
+                    let f: UInt32
+                    let k: UInt32
+                    switch t {
+                    case 0..<20:
+                        f = (b & c) | (~b & d)
+                        k = 0x5A82_7999
+                    case 20..<40:
+                        f = b ^ c ^ d
+                        k = 0x6ED9_EBA1
+                    case 40..<60:
+                        f = (b & c) | (b & d) | (c & d)
+                        k = 0x8F1B_BCDC
+                    default:
+                        f = b ^ c ^ d
+                        k = 0xCA62_C1D6
+                    }
+                    let temp = rotateLeft(a, by: 5) &+ f &+ e &+ k &+ w[t]
+                    e = d
+                    d = c
+                    c = rotateLeft(b, by: 30)
+                    b = a
+                    a = temp
+                }
+                h0 = h0 &+ a
+                h1 = h1 &+ b
+                h2 = h2 &+ c
+                h3 = h3 &+ d
+                h4 = h4 &+ e
+            }
+        }
+
+        private func rotateLeft(_ value: UInt32, by count: UInt32) -> UInt32 {
+            (value << count) | (value >> (32 - count))
+        }
+    }
+}
