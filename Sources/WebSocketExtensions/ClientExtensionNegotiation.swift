@@ -19,6 +19,10 @@ public final class ClientExtensionNegotiation {
         self.candidates = candidates
     }
 
+    deinit {
+        cancel()
+    }
+
     /// Activates the server's response: the order of the response becomes the pipeline order.
     ///
     /// - Parameter responseHeader: the response's header value, or `nil` if absent.

@@ -11,7 +11,8 @@
 ///
 /// Parsing is a single left-to-right pass, so it takes linear time on any input (the Ruby gem
 /// once had a regular-expression denial of service here, CVE-2020-7663). Empty list elements
-/// (`a,,b`, `a,`), white space around `=`, and control characters are rejected.
+/// (`a,,b`, `a,`), white space around `=`, and control characters other than tab inside
+/// quoted-strings are rejected.
 public enum ExtensionHeader {
     /// Parses a header value into its elements, in order.
     ///
@@ -179,7 +180,10 @@ extension ExtensionHeader {
             if bytes.count <= limit {
                 excerpt = header
             } else {
-                excerpt = String(decoding: bytes.prefix(limit), as: UTF8.self) + "..."
+                // Cut before a character that straddles the limit, not through its bytes.
+                var end = limit
+                while end > 0, bytes[end] & 0xC0 == 0x80 { end -= 1 }
+                excerpt = String(decoding: bytes[..<end], as: UTF8.self) + "..."
             }
             return .malformed(excerpt: excerpt, position: index, expected: expected)
         }

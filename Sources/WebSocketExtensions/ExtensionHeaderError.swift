@@ -2,7 +2,8 @@
 public enum ExtensionHeaderError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The header does not follow the grammar.
     ///
-    /// - `excerpt`: the header (cut to its first 120 bytes when longer, with `...`).
+    /// - `excerpt`: the header (cut to at most its first 120 bytes when longer, at a character
+    ///   boundary, with `...`).
     /// - `position`: the zero-based byte offset of the first offending byte (the header's
     ///   length when the value ended too early).
     /// - `expected`: what the grammar required at that position.

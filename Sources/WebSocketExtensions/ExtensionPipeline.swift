@@ -19,6 +19,10 @@ public final class ExtensionPipeline {
         self.reservedBits = stages.reduce(into: []) { $0.formUnion($1.reservedBits) }
     }
 
+    deinit {
+        close()
+    }
+
     /// A pipeline with no extension.
     public convenience init() {
         self.init(stages: [])
