@@ -8,12 +8,18 @@ let strictSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "swift-faye",
+    platforms: [.macOS(.v13)],
     products: [
         .library(name: "WebSocketExtensions", targets: ["WebSocketExtensions"]),
         .library(name: "WebSocketDriver", targets: ["WebSocketDriver"]),
         .library(name: "PermessageDeflate", targets: ["PermessageDeflate"]),
         .library(name: "FayeWebSocket", targets: ["FayeWebSocket"]),
         .library(name: "FayeEventSource", targets: ["FayeEventSource"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // System libraries, found through pkg-config; the apt providers name the Debian packages.
@@ -44,7 +50,15 @@ let package = Package(
         ),
         .target(
             name: "FayeWebSocket",
-            dependencies: ["WebSocketDriver", "COpenSSL"],
+            dependencies: [
+                "WebSocketDriver",
+                "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -71,7 +85,13 @@ let package = Package(
         ),
         .testTarget(
             name: "FayeWebSocketTests",
-            dependencies: ["FayeWebSocket"],
+            dependencies: [
+                "FayeWebSocket",
+                "PermessageDeflate",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,0 +1,211 @@
+public import Logging
+import NIOConcurrencyHelpers
+public import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// An embedded HTTP/1.1 server for ``FayeHTTPHandler`` responders: the part Thin or Puma plays
+/// for the Ruby gem. One event loop per core, keep-alive, bounded request heads and bodies, a
+/// handshake timeout, and a graceful shutdown that closes WebSockets with 1001.
+///
+/// ```swift
+/// let server = FayeServer(configuration: .init(port: 9292)) { request in
+///     guard request.isWebSocket else { return ServerResponse(text: "Hello\n") }
+///     return .webSocket { socket in socket.onMessage { socket.send($0) } }
+/// }
+/// try await server.start()
+/// print(server.localAddress!)
+/// // …
+/// try await server.shutdown()
+/// ```
+public final class FayeServer: Sendable {
+    /// Where and how the server listens.
+    public struct Configuration: Sendable {
+        /// The address to bind: an IPv4 or IPv6 literal or a host name. Default `127.0.0.1`.
+        public var host: String = "127.0.0.1"
+        /// The port; 0 picks a free one (see ``FayeServer/localAddress``). Default 9292.
+        public var port: Int = 9292
+        /// The largest request head (request line and headers) accepted; 431 beyond it.
+        /// Default 16 KiB.
+        public var maxHeadSize: Int = 16 * 1024
+        /// The most header fields accepted in a request; 431 beyond it. Default 100.
+        public var maxHeaderCount: Int = 100
+        /// The largest request body accepted; 413 beyond it. Default 1 MiB.
+        public var maxBodySize: Int = 1024 * 1024
+        /// A connection that has not completed its first request head (or, when kept alive,
+        /// its next one) within this time is closed. Default 30 seconds.
+        public var handshakeTimeout: Duration = .seconds(30)
+        /// Event loop threads. Default: one per core.
+        public var threads: Int = System.coreCount
+        /// How long ``FayeServer/shutdown()`` waits for WebSockets to finish their closing
+        /// handshake. Default 5 seconds.
+        public var shutdownGracePeriod: Duration = .seconds(5)
+
+        /// Creates a configuration.
+        public init(host: String = "127.0.0.1", port: Int = 9292) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    private struct Running: Sendable {
+        var group: MultiThreadedEventLoopGroup?
+        var channel: (any Channel)?
+        var connections: [ObjectIdentifier: any Channel] = [:]
+        var sockets: [ObjectIdentifier: WebSocket] = [:]
+    }
+
+    /// The configuration.
+    public let configuration: Configuration
+    /// The logger: one line per connection at `info`.
+    public let logger: Logger
+    private let responder: FayeHTTPHandler.Responder
+    private let running = NIOLockedValueBox(Running())
+
+    /// Creates a server; ``start()`` binds it.
+    public init(
+        configuration: Configuration = Configuration(),
+        logger: Logger = Logger(label: "faye.server"),
+        responder: @escaping FayeHTTPHandler.Responder
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        let tracker = SocketTracker()
+        self.tracker = tracker
+        // WebSockets taken over by this server are tracked for the graceful shutdown.
+        self.responder = { request in
+            let response = await responder(request)
+            guard let takeover = response.takeover as? WebSocketTakeover else { return response }
+            return .webSocket(options: takeover.options) { socket in
+                tracker.add(socket)
+                takeover.setup(socket)
+            }
+        }
+    }
+
+    private let tracker: SocketTracker
+
+    /// The bound address, once started.
+    public var localAddress: SocketAddress? {
+        running.withLockedValue { $0.channel?.localAddress }
+    }
+
+    /// Binds and starts accepting connections.
+    public func start() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
+        let configuration = self.configuration
+        let responder = self.responder
+        let logger = self.logger
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 512)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try Self.configure(channel, configuration: configuration, responder: responder, logger: logger)
+                }
+            }
+        do {
+            let channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+            running.withLockedValue {
+                $0.group = group
+                $0.channel = channel
+            }
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private static func configure(
+        _ channel: any Channel,
+        configuration: Configuration,
+        responder: @escaping FayeHTTPHandler.Responder,
+        logger: Logger
+    ) throws {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = configuration.maxHeadSize
+        limits.maxHeaderFieldSize = configuration.maxHeadSize
+        limits.maxHeaderFieldCount = configuration.maxHeaderCount
+        let encoder = HTTPResponseEncoder()
+        var handlerConfiguration = FayeHTTPHandler.Configuration()
+        handlerConfiguration.maxBodySize = configuration.maxBodySize
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(encoder)
+        try sync.addHandler(
+            ByteToMessageHandler(
+                HTTPRequestDecoder(
+                    leftOverBytesStrategy: .forwardBytes,
+                    informationalResponseStrategy: .drop,
+                    limitConfiguration: limits
+                )
+            )
+        )
+        try sync.addHandler(HTTPServerPipelineHandler())
+        try sync.addHandler(HandshakeTimeoutHandler(timeout: configuration.handshakeTimeout))
+        try sync.addHandler(FayeHTTPHandler(configuration: handlerConfiguration, responder: responder))
+        let peer = channel.remoteAddress.map { "\($0)" } ?? "?"
+        logger.info("connection from \(peer)")
+        channel.closeFuture.whenComplete { _ in logger.info("connection from \(peer) closed") }
+    }
+
+    /// Stops accepting, closes every WebSocket with 1001 (going away), waits up to the grace
+    /// period for their closing handshakes, then closes the remaining connections and stops the
+    /// event loops.
+    public func shutdown() async throws {
+        let (group, channel) = running.withLockedValue { state in
+            defer {
+                state.group = nil
+                state.channel = nil
+            }
+            return (state.group, state.channel)
+        }
+        guard let group else { return }
+        try? await channel?.close()
+        let sockets = tracker.all()
+        for socket in sockets { socket.goAway() }
+        await withTaskGroup(of: Void.self) { tasks in
+            for socket in sockets {
+                tasks.addTask { _ = await socket.closed() }
+            }
+            tasks.addTask { try? await Task.sleep(for: self.configuration.shutdownGracePeriod) }
+            await tasks.next()
+            if sockets.isEmpty { return }
+            tasks.cancelAll()
+        }
+        for socket in tracker.all() { socket.terminate() }
+        try await group.shutdownGracefully()
+    }
+}
+
+/// The WebSockets a server has open.
+final class SocketTracker: Sendable {
+    private let sockets = NIOLockedValueBox([ObjectIdentifier: WebSocket]())
+
+    func add(_ socket: WebSocket) {
+        let id = ObjectIdentifier(socket)
+        sockets.withLockedValue { $0[id] = socket }
+        socket.onClose { [weak self] _ in
+            self?.sockets.withLockedValue { _ = $0.removeValue(forKey: id) }
+        }
+    }
+
+    func all() -> [WebSocket] {
+        sockets.withLockedValue { Array($0.values) }
+    }
+}
+
+extension WebSocket {
+    /// Closes with 1001 (server shutdown), bypassing the page-level code rule.
+    func goAway() {
+        let accepted = state.withLockedValue { state -> Bool in
+            guard state.readyState.rawValue < WebSocketReadyState.closing.rawValue else { return false }
+            state.readyState = .closing
+            return true
+        }
+        guard accepted else { return }
+        withHandler { $0.close(code: .goingAway, reason: "Server shutting down") }
+    }
+}

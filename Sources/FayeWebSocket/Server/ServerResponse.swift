@@ -1,0 +1,70 @@
+public import NIOCore
+public import WebSocketDriver
+
+/// What a responder answers a request with: an ordinary HTTP response, or a takeover of the
+/// connection (a WebSocket, an EventSource stream, or your own protocol).
+public struct ServerResponse: Sendable {
+    /// The status code.
+    public var status: Int
+    /// The response headers (`Content-Length` is added for the body).
+    public var headers: HeaderFields
+    /// The body.
+    public var body: [UInt8]
+    /// Set when the connection is taken over instead.
+    let takeover: (any ConnectionTakeover)?
+
+    /// An ordinary response.
+    public init(status: Int = 200, headers: HeaderFields = HeaderFields(), body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.takeover = nil
+    }
+
+    /// An ordinary response with a UTF-8 text body (`Content-Type: text/plain; charset=utf-8`
+    /// unless `headers` names one).
+    public init(status: Int = 200, headers: HeaderFields = HeaderFields(), text: String) {
+        var headers = headers
+        if !headers.contains("Content-Type") {
+            headers.append(name: "Content-Type", value: "text/plain; charset=utf-8")
+        }
+        self.init(status: status, headers: headers, body: Array(text.utf8))
+    }
+
+    private init(takeover: any ConnectionTakeover) {
+        self.status = 101
+        self.headers = HeaderFields()
+        self.body = []
+        self.takeover = takeover
+    }
+
+    /// Takes the connection over: the HTTP handlers leave the pipeline and `takeover` installs
+    /// its own handler, which receives any bytes read past the request head.
+    public static func takeOver(_ takeover: any ConnectionTakeover) -> ServerResponse {
+        ServerResponse(takeover: takeover)
+    }
+
+    /// Accepts a WebSocket: the driver for the request (hybi-13, draft-76 or draft-75) writes the
+    /// handshake. `setup` runs on the connection's event loop before the handshake, so listeners
+    /// it adds see every event.
+    public static func webSocket(
+        options: WebSocketOptions = WebSocketOptions(),
+        _ setup: @escaping @Sendable (WebSocket) -> Void
+    ) -> ServerResponse {
+        takeOver(WebSocketTakeover(options: options, setup: setup))
+    }
+}
+
+/// Something that takes over a connection after an HTTP request (see
+/// ``ServerResponse/takeOver(_:)``).
+public protocol ConnectionTakeover: Sendable {
+    /// Called on the channel's event loop once the HTTP handlers are gone.
+    ///
+    /// Return the handler to put in their place: it receives, as `ByteBuffer`s, every byte read
+    /// after the request head (including bytes already read with it). `start` is called on it
+    /// once it is in the pipeline and the HTTP handlers are gone.
+    func makeHandler(
+        for request: ServerRequest,
+        channel: any Channel
+    ) throws -> (handler: any ChannelHandler, start: () -> Void)
+}

@@ -1,0 +1,278 @@
+import NIOConcurrencyHelpers
+public import NIOCore
+public import WebSocketDriver
+
+/// A WebSocket connection with the W3C API's shape, server or client side.
+///
+/// Every member may be used from any thread: state reads are synchronised, and actions hop to
+/// the connection's event loop, where all its state lives and all its events are delivered.
+///
+/// Events: ``onOpen(_:)``, ``onMessage(_:)``, ``onError(_:)`` and ``onClose(_:)`` each add a
+/// listener (several per type are allowed). An event dispatched while a type has no listener is
+/// kept and delivered to the first listener added later, as in the Ruby gem. The close event
+/// fires once, after the transport is really gone; its code is 1006 when no close frame was
+/// exchanged. An error event fires at most once, before the close.
+///
+/// Swift concurrency: ``messages`` is an `AsyncSequence` with backpressure, and
+/// ``send(_:)-1rb6n`` and ``closeAndWait(code:reason:)`` are `async` that resume when the bytes
+/// are written or the connection is closed.
+public final class WebSocket: Sendable {
+    struct State: Sendable {
+        var readyState: WebSocketReadyState = .connecting
+        var bufferedAmount = 0
+        var protocolName = ""
+        var version = ""
+        var extensions: [String] = []
+        var nextListenerID: UInt64 = 0
+        var open = ListenerList<Void>()
+        var message = ListenerList<WebSocketMessage>()
+        var error = ListenerList<WebSocketError>()
+        var close = ListenerList<CloseEvent>()
+        var messageSource: WebSocketMessages.Producer.Source?
+        var messages: WebSocketMessages?
+        var closeWaiters: [EventLoopPromise<CloseEvent>] = []
+        var closeEvent: CloseEvent?
+    }
+
+    /// The URL: for a server, `ws://` or `wss://` plus the request's `Host` and target; for a
+    /// client, the URL it connects to (without credentials).
+    public let url: String
+    /// The event loop the connection lives on.
+    public let eventLoop: any EventLoop
+    /// The handshake request (server side).
+    public let request: IncomingRequest?
+
+    let options: WebSocketOptions
+    let state: NIOLockedValueBox<State>
+    private let handlerBox: NIOLockedValueBox<NIOLoopBound<WebSocketHandler>?>
+
+    init(url: String, eventLoop: any EventLoop, request: IncomingRequest?, options: WebSocketOptions) {
+        self.url = url
+        self.eventLoop = eventLoop
+        self.request = request
+        self.options = options
+        self.state = NIOLockedValueBox(State())
+        self.handlerBox = NIOLockedValueBox(nil)
+    }
+
+    func attach(_ handler: WebSocketHandler) {
+        handlerBox.withLockedValue { $0 = NIOLoopBound(handler, eventLoop: eventLoop) }
+    }
+
+    /// Runs `body` with the handler on the event loop (at once when already there).
+    func withHandler(_ body: @escaping @Sendable (WebSocketHandler) -> Void) {
+        guard let bound = handlerBox.withLockedValue({ $0 }) else { return }
+        if eventLoop.inEventLoop {
+            body(bound.value)
+        } else {
+            eventLoop.execute { body(bound.value) }
+        }
+    }
+
+    // MARK: - State
+
+    /// `CONNECTING`, `OPEN`, `CLOSING` or `CLOSED`.
+    public var readyState: WebSocketReadyState { state.withLockedValue { $0.readyState } }
+
+    /// Bytes accepted by ``send(_:)-1rb6n`` (as frames) and not yet written to the kernel.
+    public var bufferedAmount: Int { state.withLockedValue { $0.bufferedAmount } }
+
+    /// The negotiated subprotocol, or `""`.
+    public var `protocol`: String { state.withLockedValue { $0.protocolName } }
+
+    /// The protocol version: `hybi-13`, `hixie-76` or `hixie-75` (`""` before the handshake).
+    public var version: String { state.withLockedValue { $0.version } }
+
+    /// The negotiated extensions, in pipeline order.
+    public var extensions: [String] { state.withLockedValue { $0.extensions } }
+
+    // MARK: - Events
+
+    /// Adds a listener for the open event.
+    @discardableResult
+    public func onOpen(_ listener: @escaping @Sendable () -> Void) -> ListenerToken {
+        addListener(\.open) { (_: Void) in listener() }
+    }
+
+    /// Adds a listener for message events (only delivered while open).
+    @discardableResult
+    public func onMessage(_ listener: @escaping @Sendable (WebSocketMessage) -> Void) -> ListenerToken {
+        addListener(\.message, listener)
+    }
+
+    /// Adds a listener for the error event (at most one per connection).
+    @discardableResult
+    public func onError(_ listener: @escaping @Sendable (WebSocketError) -> Void) -> ListenerToken {
+        addListener(\.error, listener)
+    }
+
+    /// Adds a listener for the close event (exactly one per connection).
+    @discardableResult
+    public func onClose(_ listener: @escaping @Sendable (CloseEvent) -> Void) -> ListenerToken {
+        addListener(\.close, listener)
+    }
+
+    /// Removes a listener added by one of the `on…` methods.
+    public func removeListener(_ token: ListenerToken) {
+        state.withLockedValue { state in
+            state.open.remove(id: token.id)
+            state.message.remove(id: token.id)
+            state.error.remove(id: token.id)
+            state.close.remove(id: token.id)
+        }
+    }
+
+    private func addListener<Event: Sendable>(
+        _ list: WritableKeyPath<State, ListenerList<Event>>,
+        _ listener: @escaping @Sendable (Event) -> Void
+    ) -> ListenerToken {
+        let (id, backlog) = state.withLockedValue { state -> (UInt64, [Event]) in
+            state.nextListenerID += 1
+            let id = state.nextListenerID
+            return (id, state[keyPath: list].add(id: id, listener))
+        }
+        if !backlog.isEmpty {
+            eventLoop.execute {
+                for event in backlog { listener(event) }
+            }
+        }
+        return ListenerToken(id: id)
+    }
+
+    func dispatch<Event: Sendable>(_ list: WritableKeyPath<State, ListenerList<Event>>, _ event: Event) {
+        let listeners = state.withLockedValue { $0[keyPath: list].dispatch(event) }
+        for listener in listeners { listener(event) }
+    }
+
+    // MARK: - Messages
+
+    /// The received messages as an `AsyncSequence` with backpressure (see ``WebSocketMessages``).
+    ///
+    /// Created on first use; from then on every message goes both to the listeners and to this
+    /// sequence. Iterate it, or the connection stops reading once the buffer fills.
+    public var messages: WebSocketMessages {
+        state.withLockedValue { state in
+            if let existing = state.messages { return existing }
+            let limit = max(2, options.messageBufferLimit)
+            let made = WebSocketMessages.Producer.makeSequence(
+                elementType: WebSocketMessage.self,
+                backPressureStrategy: .init(lowWatermark: limit / 2, highWatermark: limit),
+                finishOnDeinit: true,
+                delegate: MessagesDelegate(socket: self)
+            )
+            let sequence = WebSocketMessages(producer: made.sequence)
+            state.messages = sequence
+            if state.readyState == .closed {
+                made.source.finish()
+            } else {
+                state.messageSource = made.source
+            }
+            return sequence
+        }
+    }
+
+    /// Gives a message to the sequence; `false` when the consumer lags (stop reading).
+    func yieldToSequence(_ message: WebSocketMessage) -> Bool {
+        guard let source = state.withLockedValue({ $0.messageSource }) else { return true }
+        switch source.yield(message) {
+        case .produceMore: return true
+        case .stopProducing: return false
+        case .dropped: return true
+        }
+    }
+
+    func messagesTerminated() {
+        state.withLockedValue { $0.messageSource = nil }
+    }
+
+    // MARK: - Sending
+
+    /// Sends a text message. Queued while connecting.
+    /// - Returns: `false` once closing or closed.
+    @discardableResult
+    public func send(_ text: String) -> Bool {
+        send(.text(text))
+    }
+
+    /// Sends a binary message. Queued while connecting.
+    /// - Returns: `false` once closing or closed.
+    @discardableResult
+    public func send(_ bytes: [UInt8]) -> Bool {
+        send(.binary(bytes))
+    }
+
+    /// Sends a message. Queued while connecting.
+    /// - Returns: `false` once closing or closed.
+    @discardableResult
+    public func send(_ message: WebSocketMessage) -> Bool {
+        guard readyState.rawValue <= WebSocketReadyState.open.rawValue else { return false }
+        withHandler { $0.send(message, promise: nil) }
+        return true
+    }
+
+    /// Sends a message and resumes when its bytes were handed to the kernel.
+    /// - Throws: ``WebSocketError`` when the connection is closing or closed, or the write failed.
+    public func send(_ message: WebSocketMessage) async throws {
+        guard readyState.rawValue <= WebSocketReadyState.open.rawValue else {
+            throw WebSocketError(message: "The WebSocket is not open")
+        }
+        let promise = eventLoop.makePromise(of: Void.self)
+        withHandler { $0.send(message, promise: promise) }
+        try await promise.futureResult.get()
+    }
+
+    /// Sends a ping (hybi only); `onPong` runs when the matching pong arrives.
+    /// - Returns: `false` for a payload over 125 bytes, or once closing or closed.
+    @discardableResult
+    public func ping(_ payload: [UInt8] = [], onPong: (@Sendable () -> Void)? = nil) -> Bool {
+        guard payload.count <= 125, readyState.rawValue <= WebSocketReadyState.open.rawValue else { return false }
+        withHandler { $0.ping(payload, onPong: onPong) }
+        return true
+    }
+
+    /// Starts the closing handshake. The close event follows once the connection is gone (after
+    /// the peer's close frame, or ``WebSocketOptions/closeTimeout``).
+    ///
+    /// - Parameters:
+    ///   - code: 1000 or 3000...4999, the codes a browser lets a page use.
+    ///   - reason: UTF-8 text, cut to 123 bytes.
+    /// - Throws: ``WebSocketCloseError/invalidCode(_:)`` for any other code (even when closed).
+    /// - Returns: `false` when already closing or closed.
+    @discardableResult
+    public func close(code: UInt16 = 1000, reason: String = "") throws(WebSocketCloseError) -> Bool {
+        guard code == 1000 || (3000...4999).contains(code) else { throw .invalidCode(code) }
+        let accepted = state.withLockedValue { state -> Bool in
+            guard state.readyState.rawValue < WebSocketReadyState.closing.rawValue else { return false }
+            state.readyState = .closing
+            return true
+        }
+        guard accepted else { return false }
+        withHandler { $0.close(code: CloseCode(code), reason: reason) }
+        return true
+    }
+
+    /// Closes (as ``close(code:reason:)``) and waits for the close event.
+    /// - Returns: the close event.
+    public func closeAndWait(code: UInt16 = 1000, reason: String = "") async throws(WebSocketCloseError) -> CloseEvent {
+        try close(code: code, reason: reason)
+        return await closed()
+    }
+
+    /// Waits until the connection is closed.
+    /// - Returns: the close event.
+    public func closed() async -> CloseEvent {
+        let promise = eventLoop.makePromise(of: CloseEvent.self)
+        let done = state.withLockedValue { state -> CloseEvent? in
+            if let event = state.closeEvent { return event }
+            state.closeWaiters.append(promise)
+            return nil
+        }
+        if let done { promise.succeed(done) }
+        return (try? await promise.futureResult.get()) ?? CloseEvent(code: .abnormalClosure)
+    }
+
+    /// Drops the connection at once, without a closing handshake (close event 1006).
+    public func terminate() {
+        withHandler { $0.terminate() }
+    }
+}

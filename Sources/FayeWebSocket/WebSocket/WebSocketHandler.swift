@@ -1,0 +1,291 @@
+import NIOCore
+import WebSocketDriver
+
+/// The channel handler that runs a ``Driver`` on a NIO channel for a ``WebSocket``: feeds reads
+/// to the driver, writes its output once per read batch, keeps the W3C state machine and event
+/// rules, runs the ping, pong and close timers, and stops reading while the message sequence's
+/// consumer lags.
+final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let socket: WebSocket
+    let driver: Driver
+    private let collector: OutputCollector
+    private var context: ChannelHandlerContext?
+    private var inReadBatch = false
+    private var readingPaused = false
+    private var readPending = false
+    private var errorReported = false
+    private var closeParameters: CloseEvent?
+    private var closeTimer: Scheduled<Void>?
+    private var pingTask: Scheduled<Void>?
+    private var pongTimers: [UInt64: Scheduled<Void>] = [:]
+    private var pingCounter: UInt64 = 0
+    private var finalized = false
+    private var startRequested = false
+    private var pendingWriteCompletions: [EventLoopPromise<Void>] = []
+
+    init(socket: WebSocket, driver: Driver, collector: OutputCollector) {
+        self.socket = socket
+        self.driver = driver
+        self.collector = collector
+    }
+
+    // MARK: - Life cycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        socket.attach(self)
+        wireDriver()
+        if context.channel.isActive && startRequested { start() }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        finalizeClose()
+        self.context = nil
+    }
+
+    /// Sends the handshake (server response or client request).
+    func start() {
+        startRequested = true
+        guard context != nil else { return }
+        driver.start()
+        flush(promise: nil)
+    }
+
+    private func wireDriver() {
+        driver.onOpen = { [unowned self] in self.driverOpened() }
+        driver.onMessage = { [unowned self] message in self.driverMessage(message) }
+        driver.onError = { [unowned self] error in
+            self.reportError(WebSocketError(message: error.description, protocolError: error))
+        }
+        driver.onClose = { [unowned self] event in self.beginClose(event, immediately: false) }
+    }
+
+    private func driverOpened() {
+        let opened = socket.state.withLockedValue { state -> Bool in
+            guard state.readyState == .connecting else { return false }
+            state.readyState = .open
+            state.protocolName = driver.protocol ?? ""
+            state.version = driver.version ?? ""
+            state.extensions = driver.extensions
+            return true
+        }
+        guard opened else { return }
+        startPinging()
+        socket.dispatch(\.open, ())
+    }
+
+    private func driverMessage(_ message: WebSocketMessage) {
+        guard socket.readyState == .open else { return }
+        socket.dispatch(\.message, message)
+        if !socket.yieldToSequence(message) { readingPaused = true }
+    }
+
+    private func reportError(_ error: WebSocketError) {
+        guard !errorReported, socket.readyState.rawValue <= WebSocketReadyState.open.rawValue else { return }
+        errorReported = true
+        socket.dispatch(\.error, error)
+    }
+
+    /// The driver finished (or the connection must end): save the close parameters, write what
+    /// is pending, then close the transport; the close event fires once it is gone.
+    private func beginClose(_ event: CloseEvent, immediately: Bool) {
+        let alreadyClosed = socket.state.withLockedValue { state -> Bool in
+            if state.readyState == .closed { return true }
+            state.readyState = .closing
+            return false
+        }
+        guard !alreadyClosed, let context else { return }
+        if closeParameters == nil { closeParameters = event }
+        if immediately {
+            context.close(mode: .all, promise: nil)
+            return
+        }
+        if let pending = collector.take() {
+            trackBuffered(pending.readableBytes)
+            context.writeAndFlush(wrapOutboundOut(pending)).assumeIsolated().whenComplete { _ in
+                self.untrackBuffered(pending.readableBytes)
+                self.context?.close(mode: .all, promise: nil)
+            }
+        } else {
+            context.close(mode: .all, promise: nil)
+        }
+    }
+
+    /// The transport is gone: CLOSED, timers cancelled, close event (1006 if no close was seen).
+    private func finalizeClose() {
+        guard !finalized else { return }
+        finalized = true
+        closeTimer?.cancel()
+        pingTask?.cancel()
+        for timer in pongTimers.values { timer.cancel() }
+        pongTimers = [:]
+        driver.transportClosed()
+        let event = closeParameters ?? CloseEvent(code: .abnormalClosure)
+        let waiters = socket.state.withLockedValue { state -> [EventLoopPromise<CloseEvent>] in
+            state.readyState = .closed
+            state.closeEvent = event
+            state.messageSource?.finish()
+            state.messageSource = nil
+            defer { state.closeWaiters = [] }
+            return state.closeWaiters
+        }
+        for promise in pendingWriteCompletions { promise.fail(WebSocketError(message: "The connection closed")) }
+        pendingWriteCompletions = []
+        socket.dispatch(\.close, event)
+        for waiter in waiters { waiter.succeed(event) }
+        driver.onOpen = nil
+        driver.onMessage = nil
+        driver.onError = nil
+        driver.onClose = nil
+    }
+
+    // MARK: - Inbound
+
+    func channelActive(context: ChannelHandlerContext) {
+        if startRequested { start() }
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        inReadBatch = true
+        buffer.withUnsafeReadableBytes { driver.parse($0) }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        inReadBatch = false
+        flush(promise: nil)
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finalizeClose()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        reportError(WebSocketError(message: "Network error: \(url): \(error)"))
+        beginClose(CloseEvent(code: .abnormalClosure), immediately: true)
+    }
+
+    private var url: String { socket.url }
+
+    // MARK: - Outbound
+
+    func read(context: ChannelHandlerContext) {
+        if readingPaused {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// The consumer of the message sequence caught up (or went away): read again.
+    func resumeReading() {
+        readingPaused = false
+        if readPending, let context {
+            readPending = false
+            context.read()
+        }
+    }
+
+    func send(_ message: WebSocketMessage, promise: EventLoopPromise<Void>?) {
+        guard driver.send(message) else {
+            promise?.fail(WebSocketError(message: "The WebSocket is not open"))
+            return
+        }
+        flushIfOutsideRead(promise: promise)
+    }
+
+    func ping(_ payload: [UInt8], onPong: (@Sendable () -> Void)?) {
+        driver.ping(payload, onPong: onPong)
+        flushIfOutsideRead(promise: nil)
+    }
+
+    func close(code: CloseCode, reason: String) {
+        if closeTimer == nil, let context {
+            closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(socket.options.closeTimeout)) {
+                self.beginClose(CloseEvent(code: .abnormalClosure), immediately: true)
+            }
+        }
+        driver.close(code: code, reason: reason)
+        flushIfOutsideRead(promise: nil)
+    }
+
+    /// Drops the transport at once.
+    func terminate() {
+        closeParameters = CloseEvent(code: .abnormalClosure)
+        context?.close(mode: .all, promise: nil)
+    }
+
+    private func flushIfOutsideRead(promise: EventLoopPromise<Void>?) {
+        if inReadBatch {
+            if let promise { pendingWriteCompletions.append(promise) }
+        } else {
+            flush(promise: promise)
+        }
+    }
+
+    private func flush(promise: EventLoopPromise<Void>?) {
+        var promises = pendingWriteCompletions
+        pendingWriteCompletions = []
+        if let promise { promises.append(promise) }
+        guard let context, let pending = collector.take() else {
+            for promise in promises { promise.succeed() }
+            return
+        }
+        let count = pending.readableBytes
+        trackBuffered(count)
+        context.writeAndFlush(wrapOutboundOut(pending)).assumeIsolated().whenComplete { result in
+            self.untrackBuffered(count)
+            for promise in promises { promise.completeWith(result) }
+        }
+    }
+
+    private func trackBuffered(_ count: Int) {
+        socket.state.withLockedValue { $0.bufferedAmount += count }
+    }
+
+    private func untrackBuffered(_ count: Int) {
+        socket.state.withLockedValue { $0.bufferedAmount -= count }
+    }
+
+    // MARK: - Keep-alive
+
+    private func startPinging() {
+        guard let interval = socket.options.pingInterval, let context, !finalized else { return }
+        pingTask = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(interval)) {
+            self.sendKeepAlivePing()
+            self.startPinging()
+        }
+    }
+
+    private func sendKeepAlivePing() {
+        guard socket.readyState == .open, let context else { return }
+        pingCounter += 1
+        let number = pingCounter
+        let loop = context.eventLoop
+        driver.ping(Array(String(number).utf8)) { [unowned self] in
+            self.pongTimers.removeValue(forKey: number)?.cancel()
+        }
+        if let timeout = socket.options.pongTimeout {
+            pongTimers[number] = loop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) {
+                self.reportError(WebSocketError(message: "No pong received within \(timeout); closing"))
+                self.beginClose(CloseEvent(code: .abnormalClosure), immediately: true)
+            }
+        }
+        flushIfOutsideRead(promise: nil)
+    }
+}
+
+extension TimeAmount {
+    /// Converts a Swift `Duration`.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
