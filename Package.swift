@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "PermessageDeflate", targets: ["PermessageDeflate"]),
         .library(name: "FayeWebSocket", targets: ["FayeWebSocket"]),
         .library(name: "FayeEventSource", targets: ["FayeEventSource"]),
+        .executable(name: "faye-server", targets: ["faye-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -64,6 +65,20 @@ let package = Package(
         .target(
             name: "FayeEventSource",
             dependencies: ["FayeWebSocket"],
+            swiftSettings: strictSettings
+        ),
+
+        // Executables (their command lines are fixed by DESIGN §3).
+        .executableTarget(
+            name: "faye-server",
+            dependencies: [
+                "FayeWebSocket",
+                "PermessageDeflate",
+                "WebSocketDriver",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
 

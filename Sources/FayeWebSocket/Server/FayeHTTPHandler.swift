@@ -166,9 +166,19 @@ public final class FayeHTTPHandler: ChannelInboundHandler, RemovableChannelHandl
             removeIfPresent(HTTPServerPipelineHandler.self, from: pipeline)
             removeIfPresent(HTTPServerProtocolErrorHandler.self, from: pipeline)
             removeIfPresent(HTTPServerUpgradeHandler.self, from: pipeline)
+            removeIfPresent(HandshakeTimeoutHandler.self, from: pipeline)
             pipeline.removeHandler(context: context, promise: nil)
-            // The decoder last: bytes it read past the head flow on to the new handler.
-            removeIfPresent(ByteToMessageHandler<HTTPRequestDecoder>.self, from: pipeline)
+            // The decoder last: bytes it read past the head flow on to the new handler. Its
+            // removal is deferred and forwards them as a read with no read-complete after it, so
+            // end that read batch (the new handler flushes what it answered).
+            if let decoder = try? pipeline.context(handlerType: ByteToMessageHandler<HTTPRequestDecoder>.self) {
+                let removed = context.eventLoop.makePromise(of: Void.self)
+                pipeline.removeHandler(context: decoder, promise: removed)
+                let channel = context.channel
+                removed.futureResult.assumeIsolated().whenSuccess {
+                    channel.pipeline.syncOperations.fireChannelReadComplete()
+                }
+            }
             start()
             // The pipelining handler may have held back a read while the request was answered.
             context.channel.read()

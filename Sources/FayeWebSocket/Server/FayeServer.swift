@@ -166,14 +166,14 @@ public final class FayeServer: Sendable {
         try? await channel?.close()
         let sockets = tracker.all()
         for socket in sockets { socket.goAway() }
-        await withTaskGroup(of: Void.self) { tasks in
-            for socket in sockets {
-                tasks.addTask { _ = await socket.closed() }
-            }
-            tasks.addTask { try? await Task.sleep(for: self.configuration.shutdownGracePeriod) }
-            await tasks.next()
-            if sockets.isEmpty { return }
-            tasks.cancelAll()
+        if !sockets.isEmpty {
+            // Every closing handshake, but no longer than the grace period.
+            let loop = group.any()
+            let done = loop.makePromise(of: Void.self)
+            EventLoopFuture.andAllComplete(sockets.map { $0.closeFuture() }, on: loop).cascade(to: done)
+            let timer = loop.scheduleTask(in: TimeAmount(configuration.shutdownGracePeriod)) { done.succeed() }
+            try? await done.futureResult.get()
+            timer.cancel()
         }
         for socket in tracker.all() { socket.terminate() }
         try await group.shutdownGracefully()

@@ -32,6 +32,7 @@ public final class WebSocket: Sendable {
         var messages: WebSocketMessages?
         var closeWaiters: [EventLoopPromise<CloseEvent>] = []
         var closeEvent: CloseEvent?
+        var response: HandshakeResponse?
     }
 
     /// The URL: for a server, `ws://` or `wss://` plus the request's `Host` and target; for a
@@ -41,6 +42,10 @@ public final class WebSocket: Sendable {
     public let eventLoop: any EventLoop
     /// The handshake request (server side).
     public let request: IncomingRequest?
+
+    /// The handshake response a client received (status and headers), once it arrived; kept
+    /// when the handshake failed too.
+    public var handshakeResponse: HandshakeResponse? { state.withLockedValue { $0.response } }
 
     let options: WebSocketOptions
     let state: NIOLockedValueBox<State>
@@ -59,13 +64,18 @@ public final class WebSocket: Sendable {
         handlerBox.withLockedValue { $0 = NIOLoopBound(handler, eventLoop: eventLoop) }
     }
 
-    /// Runs `body` with the handler on the event loop (at once when already there).
+    /// Runs `body` with the handler on the event loop (at once when already there). Off the
+    /// loop the handler is looked up when the task runs, so calls made before a client's handler
+    /// is attached (by a task enqueued earlier) still reach it, in order.
     func withHandler(_ body: @escaping @Sendable (WebSocketHandler) -> Void) {
-        guard let bound = handlerBox.withLockedValue({ $0 }) else { return }
         if eventLoop.inEventLoop {
+            guard let bound = handlerBox.withLockedValue({ $0 }) else { return }
             body(bound.value)
         } else {
-            eventLoop.execute { body(bound.value) }
+            eventLoop.execute {
+                guard let bound = self.handlerBox.withLockedValue({ $0 }) else { return }
+                body(bound.value)
+            }
         }
     }
 
@@ -151,8 +161,9 @@ public final class WebSocket: Sendable {
     /// Created on first use; from then on every message goes both to the listeners and to this
     /// sequence. Iterate it, or the connection stops reading once the buffer fills.
     public var messages: WebSocketMessages {
-        state.withLockedValue { state in
-            if let existing = state.messages { return existing }
+        let (sequence, finishedSource) = state.withLockedValue {
+            state -> (WebSocketMessages, WebSocketMessages.Producer.Source?) in
+            if let existing = state.messages { return (existing, nil) }
             let limit = max(2, options.messageBufferLimit)
             let made = WebSocketMessages.Producer.makeSequence(
                 elementType: WebSocketMessage.self,
@@ -162,13 +173,13 @@ public final class WebSocket: Sendable {
             )
             let sequence = WebSocketMessages(producer: made.sequence)
             state.messages = sequence
-            if state.readyState == .closed {
-                made.source.finish()
-            } else {
-                state.messageSource = made.source
-            }
-            return sequence
+            if state.readyState == .closed { return (sequence, made.source) }
+            state.messageSource = made.source
+            return (sequence, nil)
         }
+        // Outside the lock: finishing calls the delegate, which takes it again.
+        finishedSource?.finish()
+        return sequence
     }
 
     /// Gives a message to the sequence; `false` when the consumer lags (stop reading).
@@ -261,6 +272,13 @@ public final class WebSocket: Sendable {
     /// Waits until the connection is closed.
     /// - Returns: the close event.
     public func closed() async -> CloseEvent {
+        // Once closed, answer without the event loop: it may be shut down by now.
+        if let event = state.withLockedValue({ $0.closeEvent }) { return event }
+        return (try? await closeFuture().get()) ?? CloseEvent(code: .abnormalClosure)
+    }
+
+    /// Succeeds with the close event once the connection is closed.
+    func closeFuture() -> EventLoopFuture<CloseEvent> {
         let promise = eventLoop.makePromise(of: CloseEvent.self)
         let done = state.withLockedValue { state -> CloseEvent? in
             if let event = state.closeEvent { return event }
@@ -268,7 +286,7 @@ public final class WebSocket: Sendable {
             return nil
         }
         if let done { promise.succeed(done) }
-        return (try? await promise.futureResult.get()) ?? CloseEvent(code: .abnormalClosure)
+        return promise.futureResult
     }
 
     /// Drops the connection at once, without a closing handshake (close event 1006).

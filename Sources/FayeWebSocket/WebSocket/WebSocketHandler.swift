@@ -24,21 +24,33 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var pongTimers: [UInt64: Scheduled<Void>] = [:]
     private var pingCounter: UInt64 = 0
     private var finalized = false
+    private var opened = false
     private var startRequested = false
     private var pendingWriteCompletions: [EventLoopPromise<Void>] = []
 
-    init(socket: WebSocket, driver: Driver, collector: OutputCollector) {
+    /// Whether this is the client side (a failed handshake then closes with 1006, as in browsers).
+    let isClient: Bool
+    /// Set when the connection ended before a transport existed (a client closed or failed
+    /// before connecting): a channel that appears later is closed at once.
+    private var endedWithoutTransport = false
+
+    init(socket: WebSocket, driver: Driver, collector: OutputCollector, isClient: Bool = false) {
         self.socket = socket
         self.driver = driver
         self.collector = collector
+        self.isClient = isClient
+        wireDriver()
     }
 
     // MARK: - Life cycle
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        socket.attach(self)
-        wireDriver()
+        if !isClient { socket.attach(self) }
+        if endedWithoutTransport {
+            context.close(promise: nil)
+            return
+        }
         if context.channel.isActive && startRequested { start() }
     }
 
@@ -65,7 +77,9 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func driverOpened() {
+        let response = driver.response
         let opened = socket.state.withLockedValue { state -> Bool in
+            state.response = response
             guard state.readyState == .connecting else { return false }
             state.readyState = .open
             state.protocolName = driver.protocol ?? ""
@@ -74,6 +88,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return true
         }
         guard opened else { return }
+        self.opened = true
         startPinging()
         socket.dispatch(\.open, ())
     }
@@ -84,7 +99,15 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if !socket.yieldToSequence(message) { readingPaused = true }
     }
 
+    /// Reports a failure to connect (DNS, refused, timeout, proxy, TLS): error, then close 1006.
+    func connectionFailed(_ message: String) {
+        reportError(WebSocketError(message: message))
+        beginClose(CloseEvent(code: .abnormalClosure), immediately: true)
+    }
+
     private func reportError(_ error: WebSocketError) {
+        let response = driver.response
+        socket.state.withLockedValue { if $0.response == nil { $0.response = response } }
         guard !errorReported, socket.readyState.rawValue <= WebSocketReadyState.open.rawValue else { return }
         errorReported = true
         socket.dispatch(\.error, error)
@@ -98,8 +121,16 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
             state.readyState = .closing
             return false
         }
-        guard !alreadyClosed, let context else { return }
-        if closeParameters == nil { closeParameters = event }
+        guard !alreadyClosed else { return }
+        if closeParameters == nil {
+            // A client whose handshake failed reports 1006, as browsers do.
+            closeParameters = isClient && !opened && errorReported ? CloseEvent(code: .abnormalClosure) : event
+        }
+        guard let context else {
+            endedWithoutTransport = true
+            finalizeClose()
+            return
+        }
         if immediately {
             context.close(mode: .all, promise: nil)
             return
@@ -125,14 +156,17 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         pongTimers = [:]
         driver.transportClosed()
         let event = closeParameters ?? CloseEvent(code: .abnormalClosure)
-        let waiters = socket.state.withLockedValue { state -> [EventLoopPromise<CloseEvent>] in
+        let (waiters, messageSource) = socket.state.withLockedValue { state in
             state.readyState = .closed
             state.closeEvent = event
-            state.messageSource?.finish()
-            state.messageSource = nil
-            defer { state.closeWaiters = [] }
-            return state.closeWaiters
+            defer {
+                state.closeWaiters = []
+                state.messageSource = nil
+            }
+            return (state.closeWaiters, state.messageSource)
         }
+        // Outside the lock: finishing calls the sequence's delegate, which takes it again.
+        messageSource?.finish()
         for promise in pendingWriteCompletions { promise.fail(WebSocketError(message: "The connection closed")) }
         pendingWriteCompletions = []
         socket.dispatch(\.close, event)
@@ -234,7 +268,12 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         var promises = pendingWriteCompletions
         pendingWriteCompletions = []
         if let promise { promises.append(promise) }
-        guard let context, let pending = collector.take() else {
+        guard let context else {
+            // No transport yet (a client still connecting): keep the promises for later.
+            pendingWriteCompletions = promises
+            return
+        }
+        guard let pending = collector.take() else {
             for promise in promises { promise.succeed() }
             return
         }

@@ -1,0 +1,67 @@
+import NIOCore
+import WebSocketDriver
+
+/// Runs a ``ProxyConnect`` exchange on a fresh connection to the proxy; once the tunnel is open
+/// it hands over to the WebSocket handler (with any bytes that came after the proxy's answer)
+/// and leaves the pipeline.
+final class ProxyTunnelHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let proxy: ProxyConnect
+    private let collector: OutputCollector
+    private let onTunnel: (ChannelHandlerContext, [UInt8]) -> Void
+    private let onFailure: (String) -> Void
+    private var done = false
+
+    init(
+        proxy: ProxyConnect,
+        collector: OutputCollector,
+        onTunnel: @escaping (ChannelHandlerContext, [UInt8]) -> Void,
+        onFailure: @escaping (String) -> Void
+    ) {
+        self.proxy = proxy
+        self.collector = collector
+        self.onTunnel = onTunnel
+        self.onFailure = onFailure
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        proxy.onConnect = { [unowned self] leftover in
+            self.done = true
+            self.onTunnel(context, leftover)
+        }
+        proxy.onError = { [unowned self] error in
+            self.done = true
+            self.onFailure("\(error)")
+        }
+        if context.channel.isActive { begin(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        begin(context: context)
+        context.fireChannelActive()
+    }
+
+    private func begin(context: ChannelHandlerContext) {
+        guard proxy.start(), let request = collector.take() else { return }
+        context.writeAndFlush(wrapOutboundOut(request), promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !done else {
+            context.fireChannelRead(data)
+            return
+        }
+        let buffer = unwrapInboundIn(data)
+        buffer.withUnsafeReadableBytes { proxy.parse($0) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !done {
+            done = true
+            onFailure("The proxy closed the connection before the tunnel opened")
+        }
+        context.fireChannelInactive()
+    }
+}
