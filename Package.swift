@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "FayeWebSocket", targets: ["FayeWebSocket"]),
         .library(name: "FayeEventSource", targets: ["FayeEventSource"]),
         .executable(name: "faye-server", targets: ["faye-server"]),
+        .executable(name: "faye-client", targets: ["faye-client"]),
+        .executable(name: "faye-autobahn-client", targets: ["faye-autobahn-client"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -81,6 +83,29 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .executableTarget(
+            name: "faye-client",
+            dependencies: [
+                "FayeWebSocket",
+                "PermessageDeflate",
+                "WebSocketDriver",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "faye-autobahn-client",
+            dependencies: [
+                "FayeWebSocket",
+                "PermessageDeflate",
+                "WebSocketDriver",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
 
         // One test target per library module.
         .testTarget(
@@ -103,6 +128,8 @@ let package = Package(
             dependencies: [
                 "FayeWebSocket",
                 "PermessageDeflate",
+                "WebSocketDriver",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

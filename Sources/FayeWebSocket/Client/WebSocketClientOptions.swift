@@ -59,7 +59,10 @@ enum NoProxy {
             var entry = rawEntry.trimmingWhitespace().lowercased()
             if entry.isEmpty { continue }
             if entry == "*" { return true }
-            if let colon = entry.lastIndex(of: ":"), !entry.hasSuffix("]"), entry.filter({ $0 == ":" }).count == 1 {
+            // `host:port` or `[v6]:port`; a bare IPv6 address has several colons and no port.
+            if let colon = entry.lastIndex(of: ":"), !entry.hasSuffix("]"),
+                entry.hasPrefix("[") || entry.filter({ $0 == ":" }).count == 1
+            {
                 guard Int(entry[entry.index(after: colon)...]) == port else { continue }
                 entry = String(entry[..<colon])
             }

@@ -104,7 +104,9 @@ public final class FayeHTTPHandler: ChannelInboundHandler, RemovableChannelHandl
     }
 
     private func respond(context: ChannelHandlerContext, head: HTTPRequestHead, body: [UInt8]) {
-        keepAlive = head.isKeepAlive
+        // NIO's decoder parses nothing more after an upgrade request: answered with an ordinary
+        // response, such a connection must close.
+        keepAlive = head.isKeepAlive && !Self.asksForUpgrade(head)
         let request = ServerRequest(
             request: IncomingRequest(
                 method: head.method.rawValue,
@@ -128,6 +130,13 @@ public final class FayeHTTPHandler: ChannelInboundHandler, RemovableChannelHandl
         }
     }
 
+    /// Whether NIO's HTTP decoder treats the request as an upgrade (and stops parsing after it).
+    private static func asksForUpgrade(_ head: HTTPRequestHead) -> Bool {
+        if head.method == .CONNECT { return true }
+        let connectionUpgrade = head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }
+        return connectionUpgrade && head.headers.contains(name: "upgrade")
+    }
+
     private func writeResponse(context: ChannelHandlerContext, _ response: ServerResponse) {
         var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
@@ -144,12 +153,11 @@ public final class FayeHTTPHandler: ChannelInboundHandler, RemovableChannelHandl
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         }
         let closeAfter = !keepAlive
+        // Ready for the next request before writing the end: NIO's pipelining handler delivers a
+        // request it held back as soon as it sees the end go by.
+        if !closeAfter, case .responding = state { state = .idle }
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-            if closeAfter {
-                context.close(promise: nil)
-            } else if case .responding = self.state {
-                self.state = .idle
-            }
+            if closeAfter { context.close(promise: nil) }
         }
     }
 

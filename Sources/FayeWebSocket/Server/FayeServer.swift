@@ -175,7 +175,10 @@ public final class FayeServer: Sendable {
             try? await done.futureResult.get()
             timer.cancel()
         }
-        for socket in tracker.all() { socket.terminate() }
+        let remaining = tracker.all()
+        for socket in remaining { socket.terminate() }
+        // Let them finish (and their close callbacks run) while the event loops still run.
+        for socket in remaining { _ = await socket.closed() }
         try await group.shutdownGracefully()
     }
 }
@@ -187,7 +190,9 @@ final class SocketTracker: Sendable {
     func add(_ socket: WebSocket) {
         let id = ObjectIdentifier(socket)
         sockets.withLockedValue { $0[id] = socket }
-        socket.onClose { [weak self] _ in
+        // Not a close listener: it would take the close event that, with no listener of the
+        // user's yet, must be kept for the first one added later.
+        socket.closeFuture().whenComplete { [weak self] _ in
             self?.sockets.withLockedValue { _ = $0.removeValue(forKey: id) }
         }
     }

@@ -46,13 +46,9 @@ final class HandshakeTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         // A finished response re-arms the timer for the next request on a kept-alive connection.
-        if case .end = unwrapOutboundIn(data) {
-            let next = context.eventLoop.makePromise(of: Void.self)
-            next.futureResult.assumeIsolated().whenSuccess { self.arm(context: context) }
-            if let promise { next.futureResult.cascade(to: promise) }
-            context.write(data, promise: next)
-            return
-        }
+        // Armed before the end goes on: NIO's pipelining handler delivers a request it held back
+        // (whose head disarms the timer) while the end passes through it.
+        if case .end = unwrapOutboundIn(data) { arm(context: context) }
         context.write(data, promise: promise)
     }
 

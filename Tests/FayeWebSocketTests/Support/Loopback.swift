@@ -1,0 +1,138 @@
+import FayeWebSocket
+import Logging
+import NIOCore
+import NIOPosix
+import WebSocketDriver
+
+/// A running ``FayeServer`` on a free loopback port plus a client event loop group, for one test.
+struct Loopback: Sendable {
+    let server: FayeServer
+    let host: String
+    let port: Int
+    let group: MultiThreadedEventLoopGroup
+    /// Every WebSocket the echo responder accepted, in order.
+    let sockets: Inbox<WebSocket>
+
+    /// A WebSocket client, open (the open event consumed).
+    func client(
+        path: String = "/",
+        options: DriverOptions = DriverOptions(),
+        earlyBytes: [UInt8] = []
+    ) async throws -> TestClient {
+        let client = try await TestClient.connect(
+            group: group,
+            host: host,
+            port: port,
+            webSocketPath: path,
+            options: options,
+            earlyBytes: earlyBytes
+        )
+        try await client.expectOpen()
+        return client
+    }
+
+    /// A raw client.
+    func rawClient() async throws -> TestClient {
+        try await TestClient.connectRaw(group: group, host: host, port: port)
+    }
+
+    /// The next WebSocket the server accepted.
+    func nextServerSocket() async throws -> WebSocket {
+        try await sockets.next(timeout: .seconds(5), "a server-side WebSocket")
+    }
+}
+
+/// What ``withLoopback(_:_:)`` starts.
+///
+/// The default responder: a request with an `Upgrade` header becomes a WebSocket (the driver
+/// validates it and refuses anything that is not a valid hybi-13, draft-76 or draft-75
+/// handshake) that echoes every message (unless `echo` is off) and is handed to `setup` before
+/// its handshake; any other request gets `200 plain <METHOD> <target>` and its body.
+struct LoopbackServer {
+    var configuration: FayeServer.Configuration
+    var options = WebSocketOptions()
+    var echo = true
+    var setup: @Sendable (WebSocket) -> Void = { _ in }
+    /// Replaces the default responder.
+    var responder: FayeHTTPHandler.Responder?
+
+    init(host: String = "127.0.0.1", options: WebSocketOptions = WebSocketOptions(), echo: Bool = true) {
+        configuration = FayeServer.Configuration(host: host, port: 0)
+        configuration.threads = 2
+        configuration.shutdownGracePeriod = .seconds(1)
+        self.options = options
+        self.echo = echo
+    }
+}
+
+/// Starts a server on port 0, runs `body`, then shuts the server and the client group down
+/// (also when `body` throws).
+func withLoopback(_ spec: LoopbackServer, _ body: (Loopback) async throws -> Void) async throws {
+    let sockets = Inbox<WebSocket>()
+    let (options, echo, setup) = (spec.options, spec.echo, spec.setup)
+    let responder: FayeHTTPHandler.Responder =
+        spec.responder ?? { request in
+            guard request.request.headers.contains("Upgrade") else {
+                let text = "plain \(request.request.method) \(request.request.target)\n"
+                return ServerResponse(body: Array(text.utf8) + request.request.body)
+            }
+            return .webSocket(options: options) { socket in
+                if echo { socket.onMessage { socket.send($0) } }
+                setup(socket)
+                sockets.append(socket)
+            }
+        }
+    var logger = Logger(label: "test.server")
+    logger.logLevel = .warning
+    let server = FayeServer(configuration: spec.configuration, logger: logger, responder: responder)
+    try await server.start()
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    do {
+        guard let port = server.localAddress?.port else { throw TestTimeout(what: "a bound port", after: .zero) }
+        let host = spec.configuration.host
+        try await body(Loopback(server: server, host: host, port: port, group: group, sockets: sockets))
+    } catch {
+        try? await server.shutdown()
+        try? await group.shutdownGracefully()
+        throw error
+    }
+    try await server.shutdown()
+    try await group.shutdownGracefully()
+}
+
+/// ``withLoopback(_:_:)`` with the default echo server.
+func withLoopback(
+    host: String = "127.0.0.1",
+    options: WebSocketOptions = WebSocketOptions(),
+    echo: Bool = true,
+    setup: @escaping @Sendable (WebSocket) -> Void = { _ in },
+    responder: FayeHTTPHandler.Responder? = nil,
+    _ body: (Loopback) async throws -> Void
+) async throws {
+    var server = LoopbackServer(host: host, options: options, echo: echo)
+    server.setup = setup
+    server.responder = responder
+    try await withLoopback(server, body)
+}
+
+/// A payload of `count` bytes with a recognisable pattern (built block-wise: debug builds are
+/// slow per element).
+func patternBytes(_ count: Int, seed: Int = 0) -> [UInt8] {
+    let block = (0..<4093).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ ($0 >> 8) &+ seed) }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(count)
+    while bytes.count < count { bytes.append(contentsOf: block.prefix(count - bytes.count)) }
+    return bytes
+}
+
+/// A UTF-8 text of exactly `count` bytes, with multi-byte characters where they fit.
+func patternText(_ count: Int) -> String {
+    let snippet = Array("héllo wörld ✓ 🎉 ".utf8)
+    let block = Array(repeating: snippet, count: 200).flatMap { $0 }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(count)
+    while bytes.count + block.count <= count { bytes.append(contentsOf: block) }
+    while bytes.count + snippet.count <= count { bytes.append(contentsOf: snippet) }
+    while bytes.count < count { bytes.append(UInt8(ascii: "a") + UInt8(bytes.count % 26)) }
+    return String(decoding: bytes, as: UTF8.self)
+}
