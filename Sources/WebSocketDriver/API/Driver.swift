@@ -57,6 +57,12 @@ public final class Driver {
 
     private init(options: DriverOptions, output: @escaping Output, mode: Mode) {
         self.context = DriverContext(output: output)
+        var options = options
+        // Fields `setHeader` would refuse (bad names, CR/LF in values, headers the driver
+        // writes itself) never reach the wire.
+        options.headers = HeaderFields(
+            options.headers.filter { (try? HeaderError.validate(name: $0.name, value: $0.value)) != nil }
+                .map { ($0.name, $0.value) })
         self.options = options
         self.mode = mode
     }
@@ -104,7 +110,7 @@ public final class Driver {
     ) throws(WebSocketURLError) -> Driver {
         let parsed = try WebSocketURL(url)
         let driver = Driver(options: options, output: output, mode: .refused)
-        driver.mode = .engine(HybiClientEngine(url: parsed, options: options, context: driver.context))
+        driver.mode = .engine(HybiClientEngine(url: parsed, options: driver.options, context: driver.context))
         return driver
     }
 
@@ -221,7 +227,7 @@ public final class Driver {
         try HeaderError.validate(name: name, value: value)
         try requireNoHandshakeYet()
         options.headers.append(name: name, value: value)
-        rebuildIfNotStarted()
+        updateEngineOptions()
     }
 
     /// Registers an extension to negotiate (hybi only), before the handshake.
@@ -229,7 +235,7 @@ public final class Driver {
     public func addExtension(_ newExtension: any WebSocketExtension) throws {
         try requireNoHandshakeYet()
         try options.extensions.add(newExtension)
-        rebuildIfNotStarted()
+        updateEngineOptions()
     }
 
     private func requireNoHandshakeYet() throws(HeaderError) {
@@ -243,14 +249,11 @@ public final class Driver {
         }
     }
 
-    /// Engines copy the options when made; one that has not started is remade with the new ones.
-    private func rebuildIfNotStarted() {
+    /// Hands the new headers and extensions to an engine that has not sent its handshake yet
+    /// (keeping what it queued and held).
+    private func updateEngineOptions() {
         guard case .engine(let engine) = mode else { return }
-        if let client = engine as? HybiClientEngine {
-            mode = .engine(HybiClientEngine(url: client.handshake.url, options: options, context: context))
-        } else if let request {
-            mode = .engine(makeEngine(for: request))
-        }
+        engine.update(options: options)
     }
 
     // MARK: - Input
@@ -293,18 +296,22 @@ public final class Driver {
         // Early bytes go to the engine before anything runs: hybi holds them until open,
         // draft-76 takes its key3 from them.
         engine.parse(leftover)
-        context.onConnect?(parsed)
+        // Sends made meanwhile join the engine's queue first, so that they are flushed before
+        // `onOpen` whether `start()` was called early or is called in `onConnect`.
         let calls = deferredCalls
         deferredCalls = []
+        var startRequested = false
         for call in calls {
             switch call {
-            case .start: _ = engine.start()
+            case .start: startRequested = true
             case .send(let opcode, let payload): _ = engine.send(opcode, payload)
             case .ping(let payload, let callback): _ = engine.ping(payload, onPong: callback)
             case .pong(let payload): _ = engine.pong(payload)
             case .frame(let frame): _ = engine.sendFrame(frame)
             }
         }
+        context.onConnect?(parsed)
+        if startRequested { _ = engine.start() }
     }
 
     /// Tells the driver the transport closed without a closing handshake: emits close 1006
@@ -331,7 +338,7 @@ public final class Driver {
         case .awaitingRequest:
             guard !closedBeforeRequest, !deferredCalls.contains(where: { if case .start = $0 { true } else { false } })
             else { return false }
-            deferredCalls.insert(.start, at: 0)
+            deferredCalls.append(.start)
             return true
         case .refused: return false
         case .engine(let engine): return engine.start()

@@ -14,12 +14,14 @@ protocol DriverEngine: AnyObject {
     func close(code: CloseCode, reason: [UInt8]) -> Bool
     func sendFrame(_ frame: Frame) -> Bool
     func transportClosed()
+    /// Takes new headers and extensions, before the handshake is sent.
+    func update(options: DriverOptions)
 }
 
 /// The hybi-13 server engine for a request that is already parsed.
 final class HybiServerEngine: DriverEngine {
     let request: IncomingRequest
-    let options: DriverOptions
+    private(set) var options: DriverOptions
     let connection: HybiEngine
     let selectedProtocol: String?
     private(set) var extensionNames: [String] = []
@@ -67,12 +69,13 @@ final class HybiServerEngine: DriverEngine {
     func close(code: CloseCode, reason: [UInt8]) -> Bool { connection.close(code: code, reason: reason) }
     func sendFrame(_ frame: Frame) -> Bool { connection.sendFrame(frame) }
     func transportClosed() { connection.transportClosed() }
+    func update(options: DriverOptions) { self.options = options }
 }
 
 /// The hybi-13 client engine: sends the request, validates the response, then frames.
 final class HybiClientEngine: DriverEngine {
-    let handshake: ClientHandshake
-    let options: DriverOptions
+    private(set) var handshake: ClientHandshake
+    private(set) var options: DriverOptions
     let connection: HybiEngine
     private var responseParser: HTTPHeadParser
     private var negotiation: ClientExtensionNegotiation?
@@ -172,5 +175,9 @@ final class HybiClientEngine: DriverEngine {
         negotiation?.cancel()
         negotiation = nil
         connection.transportClosed()
+    }
+    func update(options: DriverOptions) {
+        self.options = options
+        handshake.headers = options.headers
     }
 }

@@ -18,8 +18,9 @@ public struct DriverOptions: Sendable {
     public var extensions: ExtensionRegistry = ExtensionRegistry()
 
     /// Extra headers for the handshake: a server adds them to its 101 response, a client to its
-    /// request (an `Origin` header goes here). Validated when the driver is created; names the
-    /// driver manages itself are refused (see ``Driver/setHeader(_:_:)``).
+    /// request (an `Origin` header goes here). Validated when the driver is created: fields that
+    /// ``Driver/setHeader(_:_:)`` would refuse (invalid names or values, names the driver manages
+    /// itself) are left out.
     public var headers: HeaderFields = HeaderFields()
 
     /// Limits on the HTTP head the driver parses (a server's request, a client's response).

@@ -5,7 +5,7 @@ import WebSocketExtensions
 struct ClientHandshake {
     let url: WebSocketURL
     let protocols: [String]
-    let headers: HeaderFields
+    var headers: HeaderFields
     /// `base64` of 16 random bytes.
     let key: String
 
@@ -22,7 +22,8 @@ struct ClientHandshake {
     /// The request head, ending with the empty line.
     func request(extensionOffer: String?) -> String {
         var text = "GET \(url.requestTarget) HTTP/1.1\r\n"
-        text += "Host: \(url.hostHeader)\r\n"
+        // A user-set Host replaces the URL's: a request must carry exactly one (RFC 7230 §5.4).
+        text += "Host: \(headers.first("Host") ?? url.hostHeader)\r\n"
         text += "Upgrade: websocket\r\nConnection: Upgrade\r\n"
         text += "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
         if !protocols.isEmpty { text += "Sec-WebSocket-Protocol: \(protocols.joined(separator: ", "))\r\n" }
@@ -30,7 +31,9 @@ struct ClientHandshake {
             let credentials = user + ":" + (url.password ?? "")
             text += "Authorization: Basic \(Base64.encode(Array(credentials.utf8)))\r\n"
         }
-        text += HTTPResponseText.headerLines(headers)
+        var custom = headers
+        custom.removeAll(named: "Host")
+        text += HTTPResponseText.headerLines(custom)
         if let extensionOffer { text += "Sec-WebSocket-Extensions: \(extensionOffer)\r\n" }
         text += "\r\n"
         return text

@@ -28,6 +28,7 @@ final class HybiEngine {
     private var pingCallbacks: [(payload: [UInt8], callback: () -> Void)] = []
     /// The opcode of an outgoing message being streamed with ``sendFrame(_:)``, if any.
     private var streamingOpcode: Opcode?
+    private var isFlushing = false
 
     // Parsing.
     private let rules: FrameHeaderRules
@@ -65,15 +66,12 @@ final class HybiEngine {
         guard state == .connecting || state == .notStarted else { return }
         self.pipeline = pipeline
         state = .open
+        // Held before `onOpen`, so that input its handler feeds comes after this.
+        if let leftover, leftover.count > 0 { heldInput.append(contentsOf: leftover) }
         flushPending()
         guard state == .open else { return }
         context.onOpen?()
-        if let leftover, leftover.count > 0 { heldInput.append(contentsOf: leftover) }
-        if !heldInput.isEmpty && !isParsing {
-            let input = heldInput
-            heldInput = []
-            input.withUnsafeBytes { parse($0) }
-        }
+        drainHeldInput()
     }
 
     /// Fails before the connection opened: the handshake was refused.
@@ -211,11 +209,22 @@ final class HybiEngine {
         }
     }
 
+    /// Sends what was queued, in order. Whole messages wait while a streamed message is
+    /// unfinished, but the stream's own frames and control frames queued with it go out, so a
+    /// stream queued before open is not stalled behind itself.
     private func flushPending() {
-        while state == .open && streamingOpcode == nil && !pendingSends.isEmpty {
+        guard !isFlushing else { return }
+        isFlushing = true
+        defer { isFlushing = false }
+        var waiting: [PendingSend] = []
+        while state == .open && !pendingSends.isEmpty {
             let next = pendingSends.removeFirst()
             switch next {
             case .message(let opcode, let payload):
+                if streamingOpcode != nil {
+                    waiting.append(next)
+                    continue
+                }
                 _ = transmitMessage(opcode, payload)
             case .control(let opcode, let payload):
                 writeFrame(isFinal: true, reservedBits: [], opcode: opcode, payload: payload)
@@ -224,8 +233,13 @@ final class HybiEngine {
                 state = .closing
             case .frame(let frame):
                 _ = transmitStreamed(frame)
+                if streamingOpcode == nil && !waiting.isEmpty {
+                    pendingSends.insert(contentsOf: waiting, at: 0)
+                    waiting = []
+                }
             }
         }
+        if state == .open { pendingSends.insert(contentsOf: waiting, at: 0) }
     }
 
     private func writeClose(code: CloseCode, reason: [UInt8]) {
@@ -247,13 +261,28 @@ final class HybiEngine {
     /// failure they are ignored.
     func parse(_ input: UnsafeRawBufferPointer) {
         guard !stopped, input.count > 0 else { return }
-        if isParsing || state == .notStarted || state == .connecting {
+        guard !isParsing, state == .open || state == .closing, heldInput.isEmpty else {
+            // Not open yet, inside a parse (a callback feeding more), or behind input held
+            // earlier: keep the order.
             heldInput.append(contentsOf: input)
+            drainHeldInput()
             return
         }
         isParsing = true
         defer { isParsing = false }
         consume(input)
+        consumeHeldInput()
+    }
+
+    /// Parses held input, unless the connection is not open yet or a parse under way will.
+    private func drainHeldInput() {
+        guard !isParsing, state == .open || state == .closing, !heldInput.isEmpty else { return }
+        isParsing = true
+        defer { isParsing = false }
+        consumeHeldInput()
+    }
+
+    private func consumeHeldInput() {
         while !stopped && !heldInput.isEmpty {
             let more = heldInput
             heldInput = []

@@ -93,7 +93,8 @@ public struct WebSocketURL: Hashable, Sendable, CustomStringConvertible {
         guard !host.isEmpty else { throw .invalid(text, "missing host") }
         var port: Int?
         if let portText {
-            guard !portText.isEmpty, portText.count <= 5, portText.allSatisfy(\.isASCII), let value = Int(portText),
+            guard !portText.isEmpty, portText.count <= 5, portText.allSatisfy({ ("0"..."9").contains($0) }),
+                let value = Int(portText),
                 (1...65535).contains(value)
             else { throw .invalid(text, "the port must be 1 to 65535") }
             port = value

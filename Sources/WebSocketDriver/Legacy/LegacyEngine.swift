@@ -24,7 +24,7 @@ class LegacyEngine: DriverEngine {
 
     let flavour: Flavour
     let request: IncomingRequest
-    let options: DriverOptions
+    private(set) var options: DriverOptions
     let context: DriverContext
     private(set) var state: ReadyState = .connecting
     private var frameState = FrameState.idle
@@ -140,9 +140,11 @@ class LegacyEngine: DriverEngine {
 
     func parse(_ input: UnsafeRawBufferPointer) {
         guard state != .closed, input.count > 0 else { return }
-        if state == .connecting || isParsing {
+        if state == .connecting || isParsing || !heldInput.isEmpty {
+            // Not open yet, inside a parse, or behind input held earlier: keep the order.
             heldInput.append(contentsOf: input)
             finishDraft76HandshakeIfReady()
+            drainHeldInput()
             return
         }
         isParsing = true
@@ -265,6 +267,8 @@ class LegacyEngine: DriverEngine {
         state = .closed
         context.onClose?(CloseEvent(code: .abnormalClosure))
     }
+
+    func update(options: DriverOptions) { self.options = options }
 }
 
 /// The draft-75 engine.
