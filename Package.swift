@@ -38,6 +38,8 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // Plain C functions for the OpenSSL macros Swift cannot import.
+        .target(name: "COpenSSLShim", dependencies: ["COpenSSL"]),
 
         // Library targets, lowest layer first. Each imports only targets below it.
         .target(name: "WebSocketExtensions", swiftSettings: strictSettings),
@@ -56,6 +58,7 @@ let package = Package(
             dependencies: [
                 "WebSocketDriver",
                 "COpenSSL",
+                "COpenSSLShim",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -66,7 +69,11 @@ let package = Package(
         ),
         .target(
             name: "FayeEventSource",
-            dependencies: ["FayeWebSocket"],
+            dependencies: [
+                "FayeWebSocket",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
 
@@ -74,6 +81,7 @@ let package = Package(
         .executableTarget(
             name: "faye-server",
             dependencies: [
+                "FayeEventSource",
                 "FayeWebSocket",
                 "PermessageDeflate",
                 "WebSocketDriver",
@@ -133,12 +141,19 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "FayeEventSourceTests",
-            dependencies: ["FayeEventSource"],
+            dependencies: [
+                "FayeEventSource",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
     ],

@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
-swift test --skip-build
+swift test --skip-build --no-parallel
 scripts/autobahn.sh

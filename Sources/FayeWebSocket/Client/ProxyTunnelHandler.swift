@@ -57,6 +57,17 @@ final class ProxyTunnelHandler: ChannelInboundHandler, RemovableChannelHandler {
         buffer.withUnsafeReadableBytes { proxy.parse($0) }
     }
 
+    /// A failure below (TLS to an `https:` proxy) before the tunnel opened ends the attempt.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard !done else {
+            context.fireErrorCaught(error)
+            return
+        }
+        done = true
+        onFailure("\(error)")
+        context.close(promise: nil)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         if !done {
             done = true

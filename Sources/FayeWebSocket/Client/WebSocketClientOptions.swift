@@ -14,6 +14,10 @@ public struct WebSocketClientOptions: Sendable {
     /// matches `no_proxy`/`NO_PROXY`. Off by default.
     public var proxyFromEnvironment = false
 
+    /// TLS for `wss:` URLs: peer verification against the system trust store by default
+    /// (see ``TLSClientConfiguration``).
+    public var tls = TLSClientConfiguration()
+
     /// The event loops to use; `nil` uses NIO's shared singleton group.
     public var eventLoopGroup: (any EventLoopGroup)?
 
@@ -23,10 +27,13 @@ public struct WebSocketClientOptions: Sendable {
 
 /// An HTTP CONNECT proxy.
 public struct ProxySettings: Sendable {
-    /// `http://[user[:password]@]host[:port]`; credentials become `Proxy-Authorization: Basic`.
+    /// `http://[user[:password]@]host[:port]` or `https://…` (TLS to the proxy, then TLS to a
+    /// `wss:` origin inside the tunnel); credentials become `Proxy-Authorization: Basic`.
     public var url: String
     /// Extra headers for the CONNECT request.
     public var headers: HeaderFields
+    /// TLS to an `https:` proxy (verified like the origin by default).
+    public var tls = TLSClientConfiguration()
 
     /// Creates proxy settings.
     public init(url: String, headers: HeaderFields = HeaderFields()) {

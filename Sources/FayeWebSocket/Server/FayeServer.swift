@@ -40,6 +40,9 @@ public final class FayeServer: Sendable {
         /// How long ``FayeServer/shutdown()`` waits for WebSockets to finish their closing
         /// handshake. Default 5 seconds.
         public var shutdownGracePeriod: Duration = .seconds(5)
+        /// TLS (`wss:` and `https:`): the certificate chain and key, loaded by ``FayeServer/start()``.
+        /// `nil` (the default): plain TCP.
+        public var tls: TLSServerConfiguration?
 
         /// Creates a configuration.
         public init(host: String = "127.0.0.1", port: Int = 9292) {
@@ -90,10 +93,14 @@ public final class FayeServer: Sendable {
         running.withLockedValue { $0.channel?.localAddress }
     }
 
-    /// Binds and starts accepting connections.
+    /// Loads the TLS certificate and key (if configured), binds and starts accepting connections.
+    /// - Throws: a ``TLSError`` for an unreadable or mismatched certificate or key, or the bind
+    ///   error.
     public func start() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         let configuration = self.configuration
+        // Loaded once, before binding: a bad certificate or key fails start().
+        let tls = try configuration.tls.map { try TLSContext(server: $0) }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         let responder = self.responder
         let logger = self.logger
         let bootstrap = ServerBootstrap(group: group)
@@ -104,7 +111,8 @@ public final class FayeServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try Self.configure(channel, configuration: configuration, responder: responder, logger: logger)
+                    try Self.configure(
+                        channel, configuration: configuration, tls: tls, responder: responder, logger: logger)
                 }
             }
         do {
@@ -122,6 +130,7 @@ public final class FayeServer: Sendable {
     private static func configure(
         _ channel: any Channel,
         configuration: Configuration,
+        tls: TLSContext?,
         responder: @escaping FayeHTTPHandler.Responder,
         logger: Logger
     ) throws {
@@ -132,7 +141,10 @@ public final class FayeServer: Sendable {
         let encoder = HTTPResponseEncoder()
         var handlerConfiguration = FayeHTTPHandler.Configuration()
         handlerConfiguration.maxBodySize = configuration.maxBodySize
+        handlerConfiguration.isTLS = tls != nil
         let sync = channel.pipeline.syncOperations
+        // TLS first: it stays when a takeover removes the HTTP handlers.
+        if let tls { try sync.addHandler(TLSHandler(context: tls)) }
         try sync.addHandler(encoder)
         try sync.addHandler(
             ByteToMessageHandler(

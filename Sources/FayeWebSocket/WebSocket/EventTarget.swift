@@ -17,6 +17,11 @@ struct ListenerList<Event: Sendable>: Sendable {
         listeners.removeAll { $0.id == id }
     }
 
+    /// Drops every listener (buffered events stay for a listener added later).
+    mutating func removeAllListeners() {
+        listeners = []
+    }
+
     /// The listeners to call, or `[]` after buffering the event.
     mutating func dispatch(_ event: Event) -> [@Sendable (Event) -> Void] {
         if listeners.isEmpty {

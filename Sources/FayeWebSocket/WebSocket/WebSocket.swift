@@ -64,16 +64,40 @@ public final class WebSocket: Sendable {
         handlerBox.withLockedValue { $0 = NIOLoopBound(handler, eventLoop: eventLoop) }
     }
 
+    /// Once the close event was dispatched: drops the handler (which keeps the socket) and the
+    /// listeners (which can never run again, and often capture the socket), so that a closed
+    /// socket is freed when its user lets go of it.
+    func releaseAfterClose() {
+        handlerBox.withLockedValue { $0 = nil }
+        state.withLockedValue { state in
+            state.open.removeAllListeners()
+            state.message.removeAllListeners()
+            state.error.removeAllListeners()
+            state.close.removeAllListeners()
+        }
+    }
+
     /// Runs `body` with the handler on the event loop (at once when already there). Off the
     /// loop the handler is looked up when the task runs, so calls made before a client's handler
     /// is attached (by a task enqueued earlier) still reach it, in order.
-    func withHandler(_ body: @escaping @Sendable (WebSocketHandler) -> Void) {
+    /// `otherwise` runs instead when there is no handler (a client that failed before it had
+    /// one, or a socket already closed).
+    func withHandler(
+        _ body: @escaping @Sendable (WebSocketHandler) -> Void,
+        otherwise: (@Sendable () -> Void)? = nil
+    ) {
         if eventLoop.inEventLoop {
-            guard let bound = handlerBox.withLockedValue({ $0 }) else { return }
+            guard let bound = handlerBox.withLockedValue({ $0 }) else {
+                otherwise?()
+                return
+            }
             body(bound.value)
         } else {
             eventLoop.execute {
-                guard let bound = self.handlerBox.withLockedValue({ $0 }) else { return }
+                guard let bound = self.handlerBox.withLockedValue({ $0 }) else {
+                    otherwise?()
+                    return
+                }
                 body(bound.value)
             }
         }
@@ -228,7 +252,10 @@ public final class WebSocket: Sendable {
             throw WebSocketError(message: "The WebSocket is not open")
         }
         let promise = eventLoop.makePromise(of: Void.self)
-        withHandler { $0.send(message, promise: promise) }
+        withHandler(
+            { $0.send(message, promise: promise) },
+            otherwise: { promise.fail(WebSocketError(message: "The WebSocket is not open")) }
+        )
         try await promise.futureResult.get()
     }
 

@@ -171,6 +171,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         pendingWriteCompletions = []
         socket.dispatch(\.close, event)
         for waiter in waiters { waiter.succeed(event) }
+        socket.releaseAfterClose()
         driver.onOpen = nil
         driver.onMessage = nil
         driver.onError = nil

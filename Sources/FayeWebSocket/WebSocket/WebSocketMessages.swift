@@ -31,14 +31,15 @@ public struct WebSocketMessages: AsyncSequence, Sendable {
 
 /// Tells the connection to read again, or that the consumer went away.
 struct MessagesDelegate: NIOAsyncSequenceProducerDelegate {
-    let socket: WebSocket
+    /// Weak: the socket keeps its sequence, which keeps this delegate.
+    weak var socket: WebSocket?
 
     func produceMore() {
-        socket.withHandler { $0.resumeReading() }
+        socket?.withHandler { $0.resumeReading() }
     }
 
     func didTerminate() {
-        socket.withHandler { $0.resumeReading() }
-        socket.messagesTerminated()
+        socket?.withHandler { $0.resumeReading() }
+        socket?.messagesTerminated()
     }
 }

@@ -1,0 +1,335 @@
+import NIOConcurrencyHelpers
+public import NIOCore
+
+/// A Server-Sent Events stream to one client: the server side of a browser's `EventSource`.
+///
+/// A responder accepts an EventSource request with ``ServerResponse/eventSource(options:_:)``:
+///
+/// ```swift
+/// let server = FayeServer { request in
+///     guard request.isEventSource else { return ServerResponse(text: "Hello\n") }
+///     return .eventSource { source in
+///         source.onClose { event in print("gone: \(event.reason)") }
+///         try? source.send("hello", event: "greeting", id: "1")
+///     }
+/// }
+/// ```
+///
+/// The response is `200` with `Content-Type: text/event-stream`, `Cache-Control: no-cache,
+/// no-store`, `Connection: close` (the body lasts until the connection closes), the custom
+/// headers of ``EventSourceOptions/headers``, then the initial `retry:` field.
+///
+/// Every member may be used from any thread: state reads are synchronised, and actions hop to
+/// the connection's event loop, where the stream's state lives and its events are delivered.
+///
+/// Events: ``onOpen(_:)`` (the head was written) and ``onClose(_:)`` (the connection is gone,
+/// exactly once, whether by ``close()``, by the client going away, or by a failed write). An
+/// event dispatched while its type has no listener is kept and delivered to the first listener
+/// added later, as in the Ruby gem.
+///
+/// Sending: `send(_:event:id:)` returns at once (the bytes are queued; see ``bufferedAmount``);
+/// its `async` overload resumes when the bytes were written and waits, before writing, while the
+/// connection's outbound buffer is full, so a producer never piles up more than that.
+public final class EventSource: Sendable {
+    struct State: Sendable {
+        var readyState: EventSourceReadyState = .connecting
+        var bufferedAmount = 0
+        var nextListenerID: UInt64 = 0
+        var open = EventSourceListeners<Void>()
+        var close = EventSourceListeners<EventSourceCloseEvent>()
+        var closeEvent: EventSourceCloseEvent?
+        var closeWaiters: [CheckedContinuation<EventSourceCloseEvent, Never>] = []
+    }
+
+    /// The request's URL: `http://` or `https://` (for TLS, or behind a proxy reporting
+    /// `X-Forwarded-Proto: https` and the like) plus its `Host` and target.
+    public let url: String
+    /// The request that opened the stream.
+    public let request: IncomingRequest
+    /// The client's address, if known.
+    public let remoteAddress: SocketAddress?
+    /// The ID of the last event the client received before reconnecting: the `Last-Event-ID`
+    /// header, or the `lastEventId` query parameter of polyfills; `""` for a first connection
+    /// (see ``lastEventID(of:)``). Resume the stream after it (in the setup closure, whatever is
+    /// sent there follows the response head).
+    public let lastEventId: String
+    /// The options the stream was opened with.
+    public let options: EventSourceOptions
+    /// The event loop the connection lives on (where events are delivered).
+    public let eventLoop: any EventLoop
+
+    let state: NIOLockedValueBox<State>
+    private let handlerBox: NIOLockedValueBox<NIOLoopBound<EventSourceHandler>?>
+
+    init(
+        url: String,
+        request: IncomingRequest,
+        remoteAddress: SocketAddress?,
+        options: EventSourceOptions,
+        eventLoop: any EventLoop
+    ) {
+        self.url = url
+        self.request = request
+        self.remoteAddress = remoteAddress
+        self.lastEventId = Self.lastEventID(of: request)
+        self.options = options
+        self.eventLoop = eventLoop
+        self.state = NIOLockedValueBox(State())
+        self.handlerBox = NIOLockedValueBox(nil)
+    }
+
+    /// Binds the handler; on the event loop.
+    func attach(_ handler: EventSourceHandler) {
+        handlerBox.withLockedValue { $0 = NIOLoopBound(handler, eventLoop: eventLoop) }
+    }
+
+    /// Lets the handler go once the connection is gone; on the event loop.
+    func detach() {
+        handlerBox.withLockedValue { $0 = nil }
+    }
+
+    /// Runs `body` with the handler on the event loop (at once when already there), or
+    /// `orElse` there when the handler is gone.
+    private func withHandler(
+        _ body: @escaping @Sendable (EventSourceHandler) -> Void,
+        orElse: @escaping @Sendable () -> Void = {}
+    ) {
+        if eventLoop.inEventLoop {
+            guard let bound = handlerBox.withLockedValue({ $0 }) else { return orElse() }
+            body(bound.value)
+        } else {
+            eventLoop.execute {
+                guard let bound = self.handlerBox.withLockedValue({ $0 }) else { return orElse() }
+                body(bound.value)
+            }
+        }
+    }
+
+    // MARK: - State
+
+    /// `CONNECTING`, `OPEN`, `CLOSING` or `CLOSED`.
+    public var readyState: EventSourceReadyState { state.withLockedValue { $0.readyState } }
+
+    /// Bytes of events and pings sent and not yet handed to the kernel. It grows while the
+    /// client reads slower than you send; the `async` `send` keeps it bounded.
+    public var bufferedAmount: Int { state.withLockedValue { $0.bufferedAmount } }
+
+    // MARK: - Events
+
+    /// Adds a listener for the open event (the response head went to the connection).
+    @discardableResult
+    public func onOpen(_ listener: @escaping @Sendable () -> Void) -> EventSourceListenerToken {
+        addListener(\.open) { (_: Void) in listener() }
+    }
+
+    /// Adds a listener for the close event (exactly one per stream, once the connection is gone).
+    @discardableResult
+    public func onClose(_ listener: @escaping @Sendable (EventSourceCloseEvent) -> Void) -> EventSourceListenerToken {
+        addListener(\.close, listener)
+    }
+
+    /// Removes a listener added by ``onOpen(_:)`` or ``onClose(_:)``.
+    public func removeListener(_ token: EventSourceListenerToken) {
+        state.withLockedValue { state in
+            state.open.remove(id: token.id)
+            state.close.remove(id: token.id)
+        }
+    }
+
+    private func addListener<Event: Sendable>(
+        _ list: WritableKeyPath<State, EventSourceListeners<Event>>,
+        _ listener: @escaping @Sendable (Event) -> Void
+    ) -> EventSourceListenerToken {
+        let (id, backlog) = state.withLockedValue { state -> (UInt64, [Event]) in
+            state.nextListenerID += 1
+            let id = state.nextListenerID
+            return (id, state[keyPath: list].add(id: id, listener))
+        }
+        if !backlog.isEmpty {
+            eventLoop.execute {
+                for event in backlog { listener(event) }
+            }
+        }
+        return EventSourceListenerToken(id: id)
+    }
+
+    func dispatch<Event: Sendable>(_ list: WritableKeyPath<State, EventSourceListeners<Event>>, _ event: Event) {
+        let listeners = state.withLockedValue { $0[keyPath: list].dispatch(event) }
+        for listener in listeners { listener(event) }
+    }
+
+    // MARK: - Sending
+
+    /// Sends an event without waiting: it is queued on the event loop and counted in
+    /// ``bufferedAmount`` until written. Events sent while connecting (in the setup closure)
+    /// follow the response head.
+    ///
+    /// In an `async` context the `async` overload is chosen (`try await source.send(…)`).
+    ///
+    /// - Parameters:
+    ///   - data: the payload; each line (split on CRLF, CR and LF) becomes a `data:` line.
+    ///   - event: the event type (`event:` field); `nil` for the client's default, `message`.
+    ///   - id: the event ID (`id:` field) the client reports as `Last-Event-ID` when it
+    ///     reconnects.
+    /// - Throws: ``EventSourceError/invalidEventType(_:)`` or ``EventSourceError/invalidID(_:)``
+    ///   when `event` or `id` contains a line break (or `id` a NUL), ``EventSourceError/notOpen``
+    ///   once closing or closed: nothing is written.
+    public func send(_ data: String, event: String? = nil, id: String? = nil) throws(EventSourceError) {
+        let bytes = try ServerSentEvent(data: data, event: event, id: id).encoded()
+        guard enqueue(bytes, promise: nil, waitForWritable: false) else { throw .notOpen }
+    }
+
+    /// Sends an event and resumes once its bytes were handed to the kernel.
+    ///
+    /// Before writing, it waits while the connection's outbound buffer is full (the client reads
+    /// slower than you send), so a loop of these never holds more than about one buffer of data.
+    /// Events keep the order of the calls that reach the event loop.
+    ///
+    /// - Parameters:
+    ///   - data: the payload; each line (split on CRLF, CR and LF) becomes a `data:` line.
+    ///   - event: the event type (`event:` field); `nil` for the client's default, `message`.
+    ///   - id: the event ID (`id:` field) the client reports as `Last-Event-ID` when it
+    ///     reconnects.
+    /// - Throws: ``EventSourceError/invalidEventType(_:)`` or ``EventSourceError/invalidID(_:)``
+    ///   for a field that cannot be written, ``EventSourceError/notOpen`` when closing or closed,
+    ///   ``EventSourceError/connectionClosed`` when the connection ended before the write.
+    public func send(_ data: String, event: String? = nil, id: String? = nil) async throws(EventSourceError) {
+        let bytes = try ServerSentEvent(data: data, event: event, id: id).encoded()
+        let promise = eventLoop.makePromise(of: Void.self)
+        guard enqueue(bytes, promise: promise, waitForWritable: true) else {
+            promise.succeed()
+            throw .notOpen
+        }
+        do {
+            try await promise.futureResult.get()
+        } catch {
+            throw .connectionClosed
+        }
+    }
+
+    /// Writes a comment (`:` and a blank line), which clients ignore: a keepalive through
+    /// proxies that drop idle connections (see ``EventSourceOptions/pingInterval``).
+    /// - Returns: `false` once closing or closed.
+    @discardableResult
+    public func ping() -> Bool {
+        enqueue(ServerSentEvent.pingComment, promise: nil, waitForWritable: false)
+    }
+
+    /// Queues bytes for the handler, counting them in `bufferedAmount`; `false` (and `promise`
+    /// untouched) once closing or closed.
+    private func enqueue(_ bytes: [UInt8], promise: EventLoopPromise<Void>?, waitForWritable: Bool) -> Bool {
+        let count = bytes.count
+        let accepted = state.withLockedValue { state -> Bool in
+            guard state.readyState.rawValue <= EventSourceReadyState.open.rawValue else { return false }
+            state.bufferedAmount += count
+            return true
+        }
+        guard accepted else { return false }
+        withHandler { handler in
+            handler.enqueue(bytes, promise: promise, waitForWritable: waitForWritable)
+        } orElse: {
+            self.written(count)
+            promise?.fail(EventSourceError.connectionClosed)
+        }
+        return true
+    }
+
+    /// `count` bytes left the buffer (written, or dropped with the connection).
+    func written(_ count: Int) {
+        state.withLockedValue { $0.bufferedAmount -= count }
+    }
+
+    // MARK: - Closing
+
+    /// Ends the stream: the bytes already sent are written, then the connection is closed and
+    /// the close event fires (``EventSourceCloseEvent/Reason/closedLocally``). Sends
+    /// fail from now on. Does nothing when already closing or closed.
+    ///
+    /// A browser reconnects after the `retry` time; to make it stop, answer its next request
+    /// with an ordinary response instead (`204 No Content`, say).
+    public func close() {
+        let accepted = state.withLockedValue { state -> Bool in
+            guard state.readyState.rawValue < EventSourceReadyState.closing.rawValue else { return false }
+            state.readyState = .closing
+            return true
+        }
+        guard accepted else { return }
+        withHandler { $0.close() }
+    }
+
+    /// Drops the connection at once, discarding what is not written yet.
+    public func terminate() {
+        state.withLockedValue { state in
+            if state.readyState.rawValue < EventSourceReadyState.closing.rawValue { state.readyState = .closing }
+        }
+        withHandler { $0.terminate() }
+    }
+
+    /// Waits until the connection is gone.
+    /// - Returns: the close event.
+    public func closed() async -> EventSourceCloseEvent {
+        await withCheckedContinuation { (continuation: CheckedContinuation<EventSourceCloseEvent, Never>) in
+            let event = state.withLockedValue { state -> EventSourceCloseEvent? in
+                if let event = state.closeEvent { return event }
+                state.closeWaiters.append(continuation)
+                return nil
+            }
+            if let event { continuation.resume(returning: event) }
+        }
+    }
+
+    /// Closes (as ``close()``) and waits for the close event.
+    /// - Returns: the close event.
+    public func closeAndWait() async -> EventSourceCloseEvent {
+        close()
+        return await closed()
+    }
+}
+
+extension ServerResponse {
+    /// Accepts an EventSource request: the connection is taken over and streams events.
+    ///
+    /// `setup` runs on the connection's event loop before the response head is written: the
+    /// listeners it adds see every event, and what it sends (a replay of the events after
+    /// ``EventSource/lastEventId``, say) follows the head and the `retry:` field. The stream then
+    /// opens (open event).
+    ///
+    /// - Parameters:
+    ///   - options: custom headers, `retry`, ping interval, close timeout.
+    ///   - setup: receives the new stream.
+    public static func eventSource(
+        options: EventSourceOptions = EventSourceOptions(),
+        _ setup: @escaping @Sendable (EventSource) -> Void
+    ) -> ServerResponse {
+        takeOver(EventSourceTakeover(options: options, setup: setup))
+    }
+}
+
+/// Takes a connection over for an ``EventSource``.
+struct EventSourceTakeover: ConnectionTakeover {
+    let options: EventSourceOptions
+    let setup: @Sendable (EventSource) -> Void
+
+    func makeHandler(
+        for request: ServerRequest,
+        channel: any Channel
+    ) throws -> (handler: any ChannelHandler, start: () -> Void) {
+        let source = EventSource(
+            url: request.url(plain: "http", secure: "https"),
+            request: request.request,
+            remoteAddress: request.remoteAddress,
+            options: options,
+            eventLoop: channel.eventLoop
+        )
+        let handler = EventSourceHandler(source: source)
+        source.attach(handler)
+        let setup = self.setup
+        return (
+            handler,
+            {
+                setup(source)
+                handler.start()
+            }
+        )
+    }
+}

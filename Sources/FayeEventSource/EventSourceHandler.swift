@@ -1,0 +1,268 @@
+import NIOCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The channel handler that owns a taken-over connection for an ``EventSource``: writes the
+/// response head and the events, discards what the client sends, notices the client going away
+/// (end of input, a failed write) and fires the close event once.
+final class EventSourceHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private struct Pending {
+        var bytes: [UInt8]
+        var promise: EventLoopPromise<Void>?
+        /// An `async` send: written only while the channel is writable.
+        var waitsForWritable: Bool
+    }
+
+    private let source: EventSource
+    private var context: ChannelHandlerContext?
+    /// The head is written (or being written); events may follow.
+    private var started = false
+    private var closeRequested = false
+    private var closing = false
+    private var finalized = false
+    private var flushScheduled = false
+    private var closeReason: EventSourceCloseEvent.Reason?
+    private var queue = CircularBuffer<Pending>()
+    private var pingTask: RepeatedTask?
+    private var closeTimer: Scheduled<Void>?
+
+    init(source: EventSource) {
+        self.source = source
+    }
+
+    // MARK: - Life cycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        finalize()
+        self.context = nil
+    }
+
+    /// Writes the head and what was sent while connecting, then opens the stream.
+    func start() {
+        guard let context, !started, !finalized else { return }
+        guard context.channel.isActive else {
+            // The client left while the responder ran.
+            finalize()
+            return
+        }
+        started = true
+        write(source.options.responsePrelude(), promise: nil, buffered: false)
+        drain()
+        // OPEN, and the open event dispatched, before the client can see a byte.
+        let opened = source.state.withLockedValue { state -> Bool in
+            guard state.readyState == .connecting else { return false }
+            state.readyState = .open
+            return true
+        }
+        if opened {
+            source.dispatch(\.open, ())
+            startPinging()
+        }
+        context.flush()
+        if closeRequested { beginClose() }
+    }
+
+    private func startPinging() {
+        guard let interval = source.options.pingInterval, let context, !finalized else { return }
+        let amount = TimeAmount(interval)
+        pingTask = context.eventLoop.scheduleRepeatedTask(initialDelay: amount, delay: amount) { [source] _ in
+            source.ping()
+        }
+    }
+
+    /// The transport is gone (or never was): CLOSED, timers cancelled, pending sends failed,
+    /// close event.
+    private func finalize() {
+        guard !finalized else { return }
+        finalized = true
+        pingTask?.cancel()
+        pingTask = nil
+        closeTimer?.cancel()
+        closeTimer = nil
+        let dropped = queue
+        queue.removeAll()
+        for pending in dropped {
+            source.written(pending.bytes.count)
+            pending.promise?.fail(EventSourceError.connectionClosed)
+        }
+        let event = EventSourceCloseEvent(reason: closeReason ?? (closeRequested ? .closedLocally : .connectionLost))
+        let waiters = source.state.withLockedValue { state in
+            state.readyState = .closed
+            state.closeEvent = event
+            defer { state.closeWaiters = [] }
+            return state.closeWaiters
+        }
+        source.detach()
+        source.dispatch(\.close, event)
+        for waiter in waiters { waiter.resume(returning: event) }
+    }
+
+    // MARK: - Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // A client has nothing to say on an event stream: whatever it sends is dropped.
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {}
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finalize()
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .some(.inputClosed) = event as? ChannelEvent {
+            // A half-closing client (only seen with `allowRemoteHalfClosure`) has gone away.
+            context.close(promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(error)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { drain() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: - Outbound
+
+    /// Queues an event (or a ping), and writes what may be written.
+    func enqueue(_ bytes: [UInt8], promise: EventLoopPromise<Void>?, waitForWritable: Bool) {
+        guard !finalized else {
+            source.written(bytes.count)
+            promise?.fail(EventSourceError.connectionClosed)
+            return
+        }
+        queue.append(Pending(bytes: bytes, promise: promise, waitsForWritable: waitForWritable))
+        guard started else { return }
+        if closing {
+            // Accepted before close() on another thread: written before the connection closes.
+            drain(ignoringWritability: true)
+            closeAfterPendingWrites()
+        } else {
+            drain()
+        }
+    }
+
+    /// Writes queued bytes in order, stopping at an `async` send while the channel is not
+    /// writable (or at nothing, when closing); flushes at the end of the event loop tick.
+    private func drain(ignoringWritability: Bool = false) {
+        guard let context, started else { return }
+        var wrote = false
+        while let first = queue.first {
+            if first.waitsForWritable && !ignoringWritability && !context.channel.isWritable { break }
+            queue.removeFirst()
+            write(first.bytes, promise: first.promise, buffered: true)
+            wrote = true
+        }
+        if wrote { scheduleFlush() }
+    }
+
+    /// Writes bytes; `buffered` ones (events and pings, not the head) are counted in
+    /// `bufferedAmount` until written.
+    private func write(_ bytes: [UInt8], promise: EventLoopPromise<Void>?, buffered: Bool) {
+        guard let context else {
+            if buffered { source.written(bytes.count) }
+            promise?.fail(EventSourceError.connectionClosed)
+            return
+        }
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        let count = bytes.count
+        context.write(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { result in
+            if buffered { self.source.written(count) }
+            switch result {
+            case .success: promise?.succeed()
+            case .failure(let error):
+                promise?.fail(EventSourceError.connectionClosed)
+                self.fail(error)
+            }
+        }
+    }
+
+    /// One flush for every write made in this event loop tick.
+    private func scheduleFlush() {
+        guard !flushScheduled, let context else { return }
+        flushScheduled = true
+        context.eventLoop.assumeIsolated().execute {
+            self.flushScheduled = false
+            self.context?.flush()
+        }
+    }
+
+    /// A read or write failed: drop the connection.
+    private func fail(_ error: any Error) {
+        guard !finalized else { return }
+        if closeReason == nil {
+            closeReason = Self.isEndOfConnection(error) ? .connectionLost : .error("\(error)")
+        }
+        context?.close(promise: nil)
+    }
+
+    /// Errors that only say the client is gone (a reset, a broken pipe, a write after the close).
+    private static func isEndOfConnection(_ error: any Error) -> Bool {
+        if let error = error as? ChannelError {
+            switch error {
+            case .ioOnClosedChannel, .alreadyClosed, .eof, .outputClosed, .inputClosed: return true
+            default: return false
+            }
+        }
+        if let error = error as? IOError {
+            return error.errnoCode == ECONNRESET || error.errnoCode == EPIPE
+        }
+        return false
+    }
+
+    // MARK: - Closing
+
+    /// Writes everything queued, then closes the connection.
+    func close() {
+        guard !closeRequested, !finalized else { return }
+        closeRequested = true
+        if closeReason == nil { closeReason = .closedLocally }
+        if started { beginClose() }
+    }
+
+    private func beginClose() {
+        guard let context, !closing, !finalized else { return }
+        closing = true
+        let timeout = TimeAmount(source.options.closeTimeout)
+        closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+            self.context?.close(promise: nil)
+        }
+        drain(ignoringWritability: true)
+        closeAfterPendingWrites()
+    }
+
+    /// Flushes, and closes the connection once everything written so far is out.
+    private func closeAfterPendingWrites() {
+        guard let context else { return }
+        let empty = context.channel.allocator.buffer(capacity: 0)
+        context.writeAndFlush(wrapOutboundOut(empty)).assumeIsolated().whenComplete { _ in
+            self.context?.close(promise: nil)
+        }
+    }
+
+    /// Drops the connection at once.
+    func terminate() {
+        closeRequested = true
+        if closeReason == nil { closeReason = .closedLocally }
+        context?.close(promise: nil)
+    }
+}

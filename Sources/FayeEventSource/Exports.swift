@@ -1,0 +1,3 @@
+// An EventSource is served through FayeWebSocket's server plumbing (`ServerRequest`,
+// `ServerResponse`, `FayeServer`, `FayeHTTPHandler`); re-exporting it spares users a second import.
+@_exported public import FayeWebSocket

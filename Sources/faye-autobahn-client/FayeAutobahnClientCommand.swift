@@ -1,0 +1,180 @@
+import ArgumentParser
+import FayeWebSocket
+import NIOConcurrencyHelpers
+import PermessageDeflate
+import WebSocketDriver
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `faye-autobahn-client`: drives the Autobahn testsuite's fuzzing server (DESIGN §3).
+///
+/// Asks for the case count, runs each case (or `--cases N-M`) as an echo client offering
+/// permessage-deflate, then asks the server to update the reports for the agent.
+@main
+struct FayeAutobahnClientCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "faye-autobahn-client",
+        abstract: "Runs the Autobahn testsuite's cases against the FayeWebSocket client."
+    )
+
+    @Option(help: "The fuzzing server's base URL.")
+    var url = "ws://127.0.0.1:9001"
+
+    @Option(help: "The agent name the reports are filed under.")
+    var agent = "faye-swift"
+
+    @Option(help: "A 1-based inclusive range of cases to run, N-M (default: all).")
+    var cases: String?
+
+    /// The longest a single case may take before the connection is dropped; the suite has its
+    /// own, shorter timeouts, so this only guards against a hang.
+    static let caseTimeout: Duration = .seconds(300)
+
+    func validate() throws {
+        if let cases, CaseRange.parse(cases) == nil {
+            throw ValidationError("--cases must be N-M with 1 <= N <= M, got '\(cases)'")
+        }
+        guard url.lowercased().hasPrefix("ws://") || url.lowercased().hasPrefix("wss://") else {
+            throw ValidationError("--url must be a ws:// URL")
+        }
+    }
+
+    func run() async throws {
+        let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+        let agentParameter = Self.percentEncoded(agent)
+
+        let count: Int
+        switch await Self.caseCount(base: base) {
+        case .success(let value):
+            count = value
+        case .failure(let failure):
+            Self.standardError("faye-autobahn-client: cannot reach the fuzzing server at \(url): \(failure.message)\n")
+            throw ExitCode(1)
+        }
+        var numbers: [Int] = count > 0 ? Array(1...count) : []
+        if let cases, let requested = CaseRange.parse(cases) {
+            numbers = numbers.filter { requested.contains($0) }
+            if numbers.isEmpty {
+                Self.standardError("faye-autobahn-client: the server has \(count) cases; none is in \(cases)\n")
+            }
+        }
+        for number in numbers {
+            if let problem = await Self.runCase(url: "\(base)/runCase?case=\(number)&agent=\(agentParameter)") {
+                Self.standardError("faye-autobahn-client: case \(number): \(problem)\n")
+            }
+        }
+        let update = WebSocket.connect(to: "\(base)/updateReports?agent=\(agentParameter)")
+        let failure = ErrorRecorder(update)
+        let event = await update.closed()
+        if let message = await failure.message(), event.code == .abnormalClosure {
+            Self.standardError("faye-autobahn-client: could not update the reports: \(message)\n")
+            throw ExitCode(1)
+        }
+        Self.standardError(
+            "faye-autobahn-client: ran \(numbers.count) of \(count) cases; reports updated for \(agent)\n"
+        )
+    }
+
+    struct Failure: Error {
+        var message: String
+    }
+
+    /// `GET /getCaseCount`: a WebSocket whose single text message is the count.
+    static func caseCount(base: String) async -> Result<Int, Failure> {
+        let socket = WebSocket.connect(to: "\(base)/getCaseCount")
+        let errors = ErrorRecorder(socket)
+        var first: WebSocketMessage?
+        for await message in socket.messages where first == nil {
+            first = message
+        }
+        let event = await socket.closed()
+        if case .text(let text) = first, let count = Int(text) { return .success(count) }
+        if let message = await errors.message() { return .failure(Failure(message: message)) }
+        return .failure(Failure(message: "no case count received (close \(event))"))
+    }
+
+    /// Runs one case: echoes every message until the server closes. Returns a message only when
+    /// the case ran out of time (an error event is what many cases expect, and is not reported).
+    static func runCase(url: String) async -> String? {
+        var options = WebSocketOptions()
+        options.extensions = [PermessageDeflate()]
+        options.maxLength = 64 << 20
+        let socket = WebSocket.connect(to: url, options: options)
+        let messages = socket.messages
+        let timedOut = NIOLockedValueBox(false)
+        let watchdog = Task {
+            try await Task.sleep(for: caseTimeout)
+            timedOut.withLockedValue { $0 = true }
+            socket.terminate()
+        }
+        for await message in messages {
+            do {
+                try await socket.send(message)
+            } catch {
+                break
+            }
+        }
+        _ = await socket.closed()
+        watchdog.cancel()
+        return timedOut.withLockedValue({ $0 }) ? "timed out after \(caseTimeout); connection dropped" : nil
+    }
+
+    static func percentEncoded(_ text: String) -> String {
+        let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
+        var result = ""
+        for byte in text.utf8 {
+            if unreserved.contains(byte) {
+                result.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                result += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return result
+    }
+
+    static func standardError(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            _ = write(2, bytes.baseAddress, bytes.count)
+        }
+    }
+}
+
+/// Keeps the first error event of a socket.
+struct ErrorRecorder: Sendable {
+    private let socket: WebSocket
+    private let first = NIOLockedValueBox<String?>(nil)
+
+    init(_ socket: WebSocket) {
+        self.socket = socket
+        socket.onError { [first] error in first.withLockedValue { $0 = $0 ?? error.message } }
+    }
+
+    /// The error message, if any. An error event buffered before the listener was added is
+    /// delivered by a task on the event loop; a round trip there makes sure it has run.
+    func message() async -> String? {
+        try? await socket.eventLoop.submit {}.get()
+        return first.withLockedValue { $0 }
+    }
+}
+
+/// `N-M`, 1-based and inclusive.
+enum CaseRange {
+    static func parse(_ text: String) -> ClosedRange<Int>? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let low = Int(parts[0]), let high = Int(parts[1]), low >= 1, low <= high else {
+            return nil
+        }
+        return low...high
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

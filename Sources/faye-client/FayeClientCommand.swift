@@ -1,0 +1,212 @@
+import ArgumentParser
+import FayeWebSocket
+import NIOConcurrencyHelpers
+import NIOPosix
+import PermessageDeflate
+import WebSocketDriver
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `faye-client`: the line-oriented WebSocket client of DESIGN §3.
+///
+/// Each stdin line goes out as a text message; each received message comes out as one stdout
+/// line (`binary N bytes` for binary ones). On stdin EOF it closes with 1000, waits for the
+/// close and exits 0. Any failure is one line on stderr and a non-zero exit status.
+@main
+struct FayeClientCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "faye-client",
+        abstract: "Sends stdin lines as WebSocket text messages and prints the messages received.",
+        discussion: """
+            Messages that arrive after stdin reached its end (and the closing handshake began) are \
+            dropped, as in the W3C API: keep stdin open until the answers you want were printed.
+            """
+    )
+
+    @Argument(help: "The ws:// or wss:// URL to connect to.")
+    var url: String
+
+    @Option(name: .customLong("protocol"), help: "A subprotocol to offer; repeat for several, in preference order.")
+    var protocols: [String] = []
+
+    @Option(name: .customLong("header"), help: "An extra handshake header, 'Name: value'; repeatable.")
+    var headers: [String] = []
+
+    @Option(help: "An HTTP CONNECT proxy, http://[user:pass@]host:port (or https://).")
+    var proxy: String?
+
+    @Option(name: .customLong("ca-file"), help: "PEM file of the CA certificates to trust instead of the system's.")
+    var caFile: String?
+
+    @Flag(help: "Do not verify the server's (or an https proxy's) certificate. Unsafe.")
+    var insecure = false
+
+    @Flag(name: .customLong("no-deflate"), help: "Do not offer permessage-deflate.")
+    var noDeflate = false
+
+    @Option(name: .customLong("max-length"), help: "Largest message accepted, in bytes.")
+    var maxLength: Int = DriverOptions.defaultMaxLength
+
+    func validate() throws {
+        guard maxLength > 0 else { throw ValidationError("--max-length must be positive") }
+        for header in headers where HeaderLine.parse(header) == nil {
+            throw ValidationError("--header must look like 'Name: value', got '\(header)'")
+        }
+    }
+
+    func run() async throws {
+        var options = WebSocketOptions()
+        options.protocols = protocols
+        options.maxLength = maxLength
+        for header in headers {
+            if let (name, value) = HeaderLine.parse(header) { options.headers.append(name: name, value: value) }
+        }
+        if !noDeflate { options.extensions = [PermessageDeflate()] }
+        // The trust settings apply to a wss: server and to an https: proxy alike.
+        var tls = TLSClientConfiguration()
+        tls.verifyPeer = !insecure
+        if let caFile { tls.rootCertificateFiles = [caFile] }
+        var clientOptions = WebSocketClientOptions()
+        clientOptions.tls = tls
+        if let proxy {
+            var settings = ProxySettings(url: proxy)
+            settings.tls = tls
+            clientOptions.proxy = settings
+        }
+
+        let socket = WebSocket.connect(to: url, options: options, clientOptions: clientOptions)
+        let failure = NIOLockedValueBox<String?>(nil)
+        socket.onError { error in failure.withLockedValue { $0 = $0 ?? error.message } }
+        // Created before the open event can fire, so no message is missed; it ends at the close.
+        let messages = socket.messages
+        let printer = Task {
+            for await message in messages {
+                switch message {
+                case .text(let text): StandardStream.write(1, text + "\n")
+                case .binary(let bytes): StandardStream.write(1, "binary \(bytes.count) bytes\n")
+                }
+            }
+        }
+
+        if await OpenWaiter.waitForOpen(socket) {
+            let sender = Task { await Self.sendStandardInput(to: socket) }
+            let event = await socket.closed()
+            sender.cancel()
+            await printer.value
+            try await Self.finish(socket: socket, event: event, failure: failure)
+        } else {
+            let event = await socket.closed()
+            await printer.value
+            try await Self.finish(socket: socket, event: event, failure: failure)
+        }
+    }
+
+    /// Sends each stdin line in order, each after the previous one was written; closes with 1000
+    /// at EOF. Returns early when the connection closes first.
+    private static func sendStandardInput(to socket: WebSocket) async {
+        // `readLine` blocks, so it runs on a thread of its own, one line at a time. When the
+        // server closes first that thread may stay in `read` until the process ends.
+        let reader = NIOThreadPool(numberOfThreads: 1)
+        reader.start()
+        if await sendLines(from: reader, to: socket) { _ = try? socket.close(code: 1000) }
+        try? await reader.shutdownGracefully()
+    }
+
+    /// Sends the lines; `true` at EOF, `false` when the connection went away first.
+    private static func sendLines(from reader: NIOThreadPool, to socket: WebSocket) async -> Bool {
+        while !Task.isCancelled {
+            guard let line = try? await reader.runIfActive({ readLine(strippingNewline: true) }) else {
+                return !Task.isCancelled
+            }
+            do {
+                try await socket.send(.text(line))
+            } catch {
+                return false
+            }
+        }
+        return false
+    }
+
+    /// Reports how the connection ended: exit 0 after a clean close, else a message and exit 1.
+    private static func finish(
+        socket: WebSocket,
+        event: CloseEvent,
+        failure: NIOLockedValueBox<String?>
+    ) async throws {
+        // An error event buffered before its listener was added is delivered by a task on the
+        // event loop; one round trip there makes sure it has run.
+        try? await socket.eventLoop.submit {}.get()
+        if let message = failure.withLockedValue({ $0 }) {
+            StandardStream.write(2, "faye-client: \(message)\n")
+            throw ExitCode(1)
+        }
+        if event.code == .abnormalClosure {
+            StandardStream.write(2, "faye-client: \(socket.url): the connection closed abnormally (1006)\n")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Waits for the open event, or the close event when the connection never opens.
+enum OpenWaiter {
+    static func waitForOpen(_ socket: WebSocket) async -> Bool {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let pending = NIOLockedValueBox<CheckedContinuation<Bool, Never>?>(continuation)
+            let resume: @Sendable (Bool) -> Void = { opened in
+                let waiting = pending.withLockedValue { value -> CheckedContinuation<Bool, Never>? in
+                    defer { value = nil }
+                    return value
+                }
+                waiting?.resume(returning: opened)
+            }
+            socket.onOpen { resume(true) }
+            socket.onClose { _ in resume(false) }
+        }
+    }
+}
+
+/// `Name: value` from the command line.
+enum HeaderLine {
+    static func parse(_ text: String) -> (String, String)? {
+        guard let colon = text.firstIndex(of: ":") else { return nil }
+        let name = String(text[..<colon]).trimmingSpaces()
+        guard !name.isEmpty else { return nil }
+        return (name, String(text[text.index(after: colon)...]).trimmingSpaces())
+    }
+}
+
+/// Unbuffered writes to a file descriptor, so every line is out as soon as it is printed.
+enum StandardStream {
+    static func write(_ descriptor: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return }
+            var offset = 0
+            while offset < bytes.count {
+                #if canImport(Glibc)
+                    let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
+                #else
+                    let written = Darwin.write(descriptor, base + offset, bytes.count - offset)
+                #endif
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                offset += written
+            }
+        }
+    }
+}
+
+extension String {
+    fileprivate func trimmingSpaces() -> String {
+        var slice = self[...]
+        while slice.first == " " || slice.first == "\t" { slice = slice.dropFirst() }
+        while slice.last == " " || slice.last == "\t" { slice = slice.dropLast() }
+        return String(slice)
+    }
+}
