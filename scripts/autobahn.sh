@@ -2,7 +2,7 @@
 # Runs the Autobahn|Testsuite (../shared/autobahn) against our executables and fails on any
 # FAILED case:
 #   - faye-server as the server under test (the suite's fuzzingclient);
-#   - faye-autobahn-client against the suite's fuzzingserver, once that executable exists.
+#   - faye-autobahn-client against the suite's fuzzingserver.
 #
 # usage: scripts/autobahn.sh [--full] [--write-doc]
 #   --full       every case, including all of 12.* and 13.* (permessage-deflate, ~8 minutes);
@@ -36,6 +36,7 @@ else
 fi
 
 swift build -c release --product faye-server >/dev/null
+swift build -c release --product faye-autobahn-client >/dev/null
 bin="$(swift build -c release --show-bin-path)"
 reports="$root/.build/autobahn"
 rm -rf "$reports"
@@ -69,6 +70,26 @@ status=0
 server_summary=$("$python" "$shared/autobahn/summarize.py" --strict "$reports/server" faye-server) || status=1
 echo "$server_summary"
 
+# Client role: the suite's fuzzing server, our faye-autobahn-client against it.
+client_port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+bash "$shared/autobahn/run-fuzzingserver.sh" "$client_port" "$reports/client" "$cases" >"$reports/client.log" 2>&1 &
+fuzzer_pid=$!
+trap 'kill "$fuzzer_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 300); do
+    grep -q "will run" "$reports/client.log" 2>/dev/null && break
+    sleep 0.2
+done
+"$bin/faye-autobahn-client" --url "ws://127.0.0.1:$client_port" --agent faye-swift >"$reports/faye-autobahn-client.log" 2>&1 || {
+    echo "autobahn: faye-autobahn-client failed" >&2
+    cat "$reports/faye-autobahn-client.log" "$reports/client.log" >&2
+    exit 1
+}
+kill "$fuzzer_pid" 2>/dev/null || true
+wait "$fuzzer_pid" 2>/dev/null || true
+trap - EXIT
+client_summary=$("$python" "$shared/autobahn/summarize.py" --strict "$reports/client" faye-swift) || status=1
+echo "$client_summary"
+
 if $write_doc; then
     {
         echo "# Conformance"
@@ -81,6 +102,12 @@ if $write_doc; then
         echo
         echo '```'
         echo "$server_summary"
+        echo '```'
+        echo
+        echo "## faye-autobahn-client (the suite as server)"
+        echo
+        echo '```'
+        echo "$client_summary"
         echo '```'
     } >Docs/Conformance.md
 fi

@@ -92,17 +92,17 @@ struct FayeClientCommand: AsyncParsableCommand {
             }
         }
 
+        // Stdin is read only once the connection is open (sends are not queued for a connection
+        // that may never open).
+        var sender: Task<Void, Never>?
         if await OpenWaiter.waitForOpen(socket) {
-            let sender = Task { await Self.sendStandardInput(to: socket) }
-            let event = await socket.closed()
-            sender.cancel()
-            await printer.value
-            try await Self.finish(socket: socket, event: event, failure: failure)
-        } else {
-            let event = await socket.closed()
-            await printer.value
-            try await Self.finish(socket: socket, event: event, failure: failure)
+            sender = Task { await Self.sendStandardInput(to: socket) }
         }
+        let event = await socket.closed()
+        sender?.cancel()
+        // Every message received before the close is printed before the exit.
+        await printer.value
+        try await Self.finish(socket: socket, event: event, failure: failure)
     }
 
     /// Sends each stdin line in order, each after the previous one was written; closes with 1000

@@ -194,6 +194,32 @@ struct ClientFailureTests {
         }
     }
 
+    @Test("terminate() while the TCP connection is still being made: close 1006 at once, never open")
+    func terminateWhileConnecting() async throws {
+        let listener = try FullBacklogListener()
+        defer { listener.close() }
+        var clientOptions = WebSocketClientOptions()
+        clientOptions.connectTimeout = .seconds(20)
+        let client = RecordedSocket.connect("ws://127.0.0.1:\(listener.port)/", clientOptions: clientOptions)
+        try await Task.sleep(for: .milliseconds(50))
+        client.socket.terminate()
+        #expect(try await client.expectClose(timeout: .seconds(3)) == .close(1006, ""))
+        #expect(client.socket.readyState == .closed)
+        #expect(!client.log.current.contains(.open))
+    }
+
+    @Test("terminate() while the handshake is under way: close 1006, never open")
+    func terminateDuringHandshake() async throws {
+        let answer: @Sendable (String) -> [UInt8]? = { _ in nil }
+        try await withCanned(answer: answer) { server, clientOptions in
+            let client = RecordedSocket.connect(server.url, clientOptions: clientOptions)
+            _ = try await server.requests.next(timeout: .seconds(5), "the request")
+            client.socket.terminate()
+            #expect(try await client.expectClose() == .close(1006, ""))
+            #expect(!client.log.current.contains(.open))
+        }
+    }
+
     @Test("the server drops the connection mid-handshake: error, close 1006")
     func droppedDuringHandshake() async throws {
         let answer: @Sendable (String) -> [UInt8]? = { _ in Array("HTTP/1.1 101 Switching".utf8) }
