@@ -35,8 +35,8 @@ public final class EventSource: Sendable {
         var readyState: EventSourceReadyState = .connecting
         var bufferedAmount = 0
         var nextListenerID: UInt64 = 0
-        var open = EventSourceListeners<Void>()
-        var close = EventSourceListeners<EventSourceCloseEvent>()
+        var open = ListenerList<Void>()
+        var close = ListenerList<EventSourceCloseEvent>()
         var closeEvent: EventSourceCloseEvent?
         var closeWaiters: [CheckedContinuation<EventSourceCloseEvent, Never>] = []
     }
@@ -137,7 +137,7 @@ public final class EventSource: Sendable {
     }
 
     private func addListener<Event: Sendable>(
-        _ list: WritableKeyPath<State, EventSourceListeners<Event>>,
+        _ list: WritableKeyPath<State, ListenerList<Event>>,
         _ listener: @escaping @Sendable (Event) -> Void
     ) -> EventSourceListenerToken {
         let (id, backlog) = state.withLockedValue { state -> (UInt64, [Event]) in
@@ -153,7 +153,7 @@ public final class EventSource: Sendable {
         return EventSourceListenerToken(id: id)
     }
 
-    func dispatch<Event: Sendable>(_ list: WritableKeyPath<State, EventSourceListeners<Event>>, _ event: Event) {
+    func dispatch<Event: Sendable>(_ list: WritableKeyPath<State, ListenerList<Event>>, _ event: Event) {
         let listeners = state.withLockedValue { $0[keyPath: list].dispatch(event) }
         for listener in listeners { listener(event) }
     }

@@ -85,30 +85,3 @@ public enum EventSourceError: Error, Sendable, Hashable, CustomStringConvertible
 public struct EventSourceListenerToken: Hashable, Sendable {
     let id: UInt64
 }
-
-/// Listeners for one event type, with the faye/W3C buffering rule: an event dispatched while
-/// nobody listens is kept and delivered to the first listener added later.
-struct EventSourceListeners<Event: Sendable>: Sendable {
-    private var listeners: [(id: UInt64, call: @Sendable (Event) -> Void)] = []
-    private var buffered: [Event] = []
-
-    /// Adds a listener; returns the buffered events it must receive first.
-    mutating func add(id: UInt64, _ listener: @escaping @Sendable (Event) -> Void) -> [Event] {
-        listeners.append((id, listener))
-        defer { buffered = [] }
-        return buffered
-    }
-
-    mutating func remove(id: UInt64) {
-        listeners.removeAll { $0.id == id }
-    }
-
-    /// The listeners to call, or `[]` after buffering the event.
-    mutating func dispatch(_ event: Event) -> [@Sendable (Event) -> Void] {
-        if listeners.isEmpty {
-            buffered.append(event)
-            return []
-        }
-        return listeners.map(\.call)
-    }
-}
