@@ -13,28 +13,8 @@ enum MD5 {
 
     private static func hash(buffer: UnsafeRawBufferPointer) -> [UInt8] {
         var state = State()
-        let fullBlocksEnd = buffer.count - buffer.count % 64
-        var offset = 0
-        while offset < fullBlocksEnd {
-            state.compress(buffer, at: offset)
-            offset += 64
-        }
-
-        // Padding (RFC 1321 §3.1-3.2): 0x80, zeros, then the length in bits as a little-endian UInt64.
-        var tail = [UInt8](UnsafeRawBufferPointer(rebasing: buffer[fullBlocksEnd...]))
-        tail.append(0x80)
-        let paddedLength = tail.count <= 56 ? 64 : 128
-        tail.append(contentsOf: repeatElement(0, count: paddedLength - 8 - tail.count))
-        let bitLength = UInt64(truncatingIfNeeded: buffer.count) &* 8
-        for shift in stride(from: 0, through: 56, by: 8) {
-            tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
-        }
-        tail.withUnsafeBytes { tailBuffer in
-            var tailOffset = 0
-            while tailOffset < tailBuffer.count {
-                state.compress(tailBuffer, at: tailOffset)
-                tailOffset += 64
-            }
+        BlockPadding.forEachBlock(of: buffer, lengthOrder: .littleEndian) { block, offset in
+            state.compress(block, at: offset)
         }
 
         var digest: [UInt8] = []

@@ -14,28 +14,8 @@ enum SHA1 {
     private static func hash(buffer: UnsafeRawBufferPointer) -> [UInt8] {
         var state = State()
         var schedule = [UInt32](repeating: 0, count: 80)
-        let fullBlocksEnd = buffer.count - buffer.count % 64
-        var offset = 0
-        while offset < fullBlocksEnd {
-            state.compress(buffer, at: offset, schedule: &schedule)
-            offset += 64
-        }
-
-        // Padding (FIPS 180-4 §5.1.1): 0x80, zeros, then the length in bits as a big-endian UInt64.
-        var tail = [UInt8](UnsafeRawBufferPointer(rebasing: buffer[fullBlocksEnd...]))
-        tail.append(0x80)
-        let paddedLength = tail.count <= 56 ? 64 : 128
-        tail.append(contentsOf: repeatElement(0, count: paddedLength - 8 - tail.count))
-        let bitLength = UInt64(truncatingIfNeeded: buffer.count) &* 8
-        for shift in stride(from: 56, through: 0, by: -8) {
-            tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
-        }
-        tail.withUnsafeBytes { tailBuffer in
-            var tailOffset = 0
-            while tailOffset < tailBuffer.count {
-                state.compress(tailBuffer, at: tailOffset, schedule: &schedule)
-                tailOffset += 64
-            }
+        BlockPadding.forEachBlock(of: buffer, lengthOrder: .bigEndian) { block, offset in
+            state.compress(block, at: offset, schedule: &schedule)
         }
 
         var digest: [UInt8] = []
