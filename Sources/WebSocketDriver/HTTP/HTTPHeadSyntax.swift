@@ -1,3 +1,5 @@
+import WebSocketExtensions
+
 /// Byte classes and comparisons of RFC 7230 §3.2 used by the HTTP head parser and by
 /// ``HeaderFields``.
 enum HTTPHeadSyntax {
@@ -10,7 +12,7 @@ enum HTTPHeadSyntax {
 
     /// `tchar` (RFC 7230 §3.2.6): ``!#$%&'*+-.^_`|~``, digits and ASCII letters.
     static func isTokenByte(_ byte: UInt8) -> Bool {
-        tokenTable[Int(byte)]
+        HTTPToken.isTokenByte(byte)
     }
 
     /// Whether `bytes` is a `token` (RFC 7230 §3.2.6): one or more `tchar`.
@@ -20,7 +22,7 @@ enum HTTPHeadSyntax {
 
     /// `OWS` bytes (RFC 7230 §3.2.3): SP or HTAB.
     static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == space || byte == tab
+        HTTPToken.isWhitespace(byte)
     }
 
     /// Whether `byte` may appear in a field value (RFC 7230 §3.2): HTAB, SP, VCHAR or obs-text;
@@ -48,16 +50,5 @@ enum HTTPHeadSyntax {
 
     private static func lowercased(_ byte: UInt8) -> UInt8 {
         byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-    }
-
-    private static let tokenTable: [Bool] = (0...255).map { value -> Bool in
-        let byte = UInt8(value)
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
-        }
     }
 }
