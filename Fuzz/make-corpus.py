@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora under Fuzz/Corpus/<target>/ (small valid inputs, one file each).
+
+Each input starts with the target's parameter bytes (see the comment of each fuzz target), then
+the data. Run from anywhere: python3 Fuzz/make-corpus.py
+"""
+import hashlib
+import os
+import struct
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "Corpus")
+MASK = bytes([0x37, 0xFA, 0x21, 0x3D])
+
+
+def frame(first, payload, masked):
+    n = len(payload)
+    mask_bit = 0x80 if masked else 0
+    if n <= 125:
+        head = bytes([first, mask_bit | n])
+    elif n <= 0xFFFF:
+        head = bytes([first, mask_bit | 126]) + struct.pack(">H", n)
+    else:
+        head = bytes([first, mask_bit | 127]) + struct.pack(">Q", n)
+    if not masked:
+        return head + payload
+    return head + MASK + bytes(b ^ MASK[i % 4] for i, b in enumerate(payload))
+
+
+def frames(masked):
+    """A conversation: text, binary (16-bit length), fragmented text, ping, pong, close."""
+    f = lambda first, payload: frame(first, payload, masked)
+    return {
+        "text": f(0x81, b"Hello"),
+        "binary-126": f(0x82, bytes(range(256)) [:200]),
+        "fragmented": f(0x01, b"Hel") + f(0x89, b"ping") + f(0x80, b"lo"),
+        "ping-pong": f(0x89, b"Hello") + f(0x8A, b"Hello"),
+        "close": f(0x81, "caf\u00e9".encode()) + f(0x88, struct.pack(">H", 1000) + b"bye"),
+        "deflate-text": f(0xC1, bytes.fromhex("f248cdc9c90700")),
+        "deflate-fragmented": f(0x41, bytes.fromhex("f248")) + f(0x80, bytes.fromhex("cdc9c90700")),
+        "empty": f(0x81, b""),
+    }
+
+
+def write(target, name, data):
+    directory = os.path.join(ROOT, target)
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, name), "wb") as file:
+        file.write(data)
+
+
+def crlf(*lines):
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+HYBI_REQUEST = crlf(
+    "GET /chat HTTP/1.1",
+    "Host: example.com",
+    "Upgrade: websocket",
+    "Connection: Upgrade",
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    "Sec-WebSocket-Version: 13",
+)
+KEY1 = "4 @1  46546xW%0l 1 5"
+KEY2 = "12998 5 Y3 1  .P00"
+KEY3 = b"^n:ds[4U"
+DRAFT76_REQUEST = crlf(
+    "GET /demo HTTP/1.1",
+    "Host: example.com",
+    "Connection: Upgrade",
+    "Sec-WebSocket-Key2: " + KEY2,
+    "Upgrade: WebSocket",
+    "Sec-WebSocket-Key1: " + KEY1,
+    "Origin: http://example.com",
+)
+DRAFT75_REQUEST = crlf(
+    "GET /demo HTTP/1.1",
+    "Host: example.com",
+    "Connection: Upgrade",
+    "Upgrade: WebSocket",
+    "Origin: http://example.com",
+)
+LEGACY_FRAMES = b"\x00Hello\xff" + b"\x80\x05world" + b"\xff\x00"
+
+
+def main():
+    for name, data in frames(masked=True).items():
+        flags = 0x04 if name.startswith("deflate") else 0x00
+        write("FuzzServerFrames", name, bytes([flags, 0x03]) + data)
+    write("FuzzServerFrames", "raw-request-text", bytes([0x08, 0x12]) + frames(True)["text"])
+    write("FuzzServerFrames", "small-max-length", bytes([0x02, 0x05]) + frames(True)["binary-126"])
+
+    for name, data in frames(masked=False).items():
+        flags = 0x04 if name.startswith("deflate") else 0x00
+        write("FuzzClientFrames", name, bytes([flags, 0x03]) + data)
+    write("FuzzClientFrames", "head-with-frames", bytes([0x08, 0x11]) + frames(False)["ping-pong"])
+
+    masked = frames(True)
+    write("FuzzHTTPRequest", "hybi", bytes([0x04, 0x05]) + HYBI_REQUEST + masked["text"])
+    write(
+        "FuzzHTTPRequest",
+        "hybi-protocol-extensions",
+        bytes([0x0C, 0x06])
+        + HYBI_REQUEST[:-2]
+        + b"Sec-WebSocket-Protocol: chat, superchat\r\n"
+        + b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, x-webkit\r\n\r\n",
+    )
+    write("FuzzHTTPRequest", "draft76", bytes([0x04, 0x07]) + DRAFT76_REQUEST + KEY3 + LEGACY_FRAMES)
+    write("FuzzHTTPRequest", "draft75", bytes([0x04, 0x01]) + DRAFT75_REQUEST + LEGACY_FRAMES)
+    write("FuzzHTTPRequest", "plain-get", bytes([0x00, 0x02]) + crlf("GET /index.html?x=1 HTTP/1.1", "Host: a"))
+    write("FuzzHTTPRequest", "folded-limits", bytes([0x24, 0x04]) + b"\r\n" + HYBI_REQUEST)
+
+    accepted = [
+        "HTTP/1.1 101 Switching Protocols",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        "Sec-WebSocket-Accept: @ACCEPT@",
+    ]
+    unmasked = frames(False)
+    write("FuzzHTTPResponse", "hybi", bytes([0x00, 0x03]) + crlf(*accepted) + unmasked["text"])
+    write("FuzzHTTPResponse", "protocol", bytes([0x08, 0x04]) + crlf(*accepted, "Sec-WebSocket-Protocol: chat"))
+    write(
+        "FuzzHTTPResponse",
+        "deflate",
+        bytes([0x04, 0x05])
+        + crlf(*accepted, "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover")
+        + unmasked["deflate-text"],
+    )
+    write("FuzzHTTPResponse", "refused", bytes([0x00, 0x02]) + crlf("HTTP/1.1 403 Forbidden", "Content-Length: 0"))
+    write("FuzzHTTPResponse", "wrong-accept", bytes([0x00, 0x01]) + crlf(*accepted[:3], "Sec-WebSocket-Accept: x"))
+
+    write("FuzzProxyResponse", "established", bytes([0x00, 0x03]) + crlf("HTTP/1.1 200 Connection established") + b"\x16\x03\x01tls")
+    write("FuzzProxyResponse", "http10", bytes([0x00, 0x05]) + crlf("HTTP/1.0 200 OK", "Proxy-Agent: tinyproxy/1.11.1"))
+    write(
+        "FuzzProxyResponse",
+        "auth-required",
+        bytes([0x02, 0x06])
+        + crlf("HTTP/1.1 407 Proxy Authentication Required", 'Proxy-Authenticate: Basic realm="proxy"', "Content-Length: 0"),
+    )
+
+    headers = {
+        "deflate-offer": "permessage-deflate; client_max_window_bits",
+        "deflate-full": "permessage-deflate; server_no_context_takeover; client_no_context_takeover; "
+        "server_max_window_bits=10; client_max_window_bits=12",
+        "two-offers": "permessage-deflate; server_max_window_bits=8, permessage-deflate",
+        "quoted": 'foo; bar="a \\"quoted\\" value"; baz=1, x-webkit-deflate-frame',
+        "white-space": " \tpermessage-deflate ;\tclient_max_window_bits=\"15\" , other ",
+        "empty": "",
+    }
+    for index, (name, header) in enumerate(headers.items()):
+        write("FuzzExtensionHeader", name, bytes([index * 5 & 0x0F, 0x25]) + header.encode())
+
+    hello = b"Hello"
+    ops = (
+        bytes([0x00, len(hello)]) + hello  # client -> server, round trip, limit = length
+        + bytes([0x01, len(hello)]) + hello  # server -> client
+        + bytes([0x86, 3]) + b"abc"  # compressible, limit payload-1 (too large)
+        + bytes([0x22, 7]) + bytes.fromhex("f248cdc9c90700")  # raw compressed data, limit 4096
+        + bytes([0x23, 5]) + bytes.fromhex("0000ffff00")  # raw junk, server -> client
+    )
+    write("FuzzInflate", "defaults", bytes([0x00, 0x00, 0x00, 0x00]) + ops)
+    write("FuzzInflate", "no-context-takeover", bytes([0x03, 0x03, 0x00, 0x00]) + ops)
+    write("FuzzInflate", "small-windows", bytes([0x0C, 0x0C, 0x00, 0x00]) + ops)
+    write("FuzzInflate", "random-offer", bytes([0x04, 0x18, 0x31, 0x03, 0x02, 0x02, 0x01, 0x03, 0x04]) + ops)
+
+    for name, flags, rest in [
+        ("server", 0x00, KEY3 + LEGACY_FRAMES),
+        ("for-request", 0x04, KEY3 + LEGACY_FRAMES),
+        ("start-first", 0x08, KEY3),
+        ("no-key2", 0x10, KEY3),
+    ]:
+        write("FuzzDraft76", name, bytes([flags, 0x02]) + KEY1.encode() + b"\n" + KEY2.encode() + b"\n" + rest)
+
+
+if __name__ == "__main__":
+    main()
