@@ -3,7 +3,7 @@ public import NIOCore
 
 /// A Server-Sent Events stream to one client: the server side of a browser's `EventSource`.
 ///
-/// A responder accepts an EventSource request with ``ServerResponse/eventSource(options:_:)``:
+/// A responder accepts an EventSource request with `ServerResponse.eventSource(options:_:)`:
 ///
 /// ```swift
 /// let server = FayeServer { request in
@@ -86,6 +86,15 @@ public final class EventSource: Sendable {
     /// Lets the handler go once the connection is gone; on the event loop.
     func detach() {
         handlerBox.withLockedValue { $0 = nil }
+    }
+
+    /// Once the close event was dispatched: drops the listeners (they can never run again, and
+    /// often capture the stream), so that a closed stream is freed when its user lets go of it.
+    func releaseListeners() {
+        state.withLockedValue { state in
+            state.open.removeAllListeners()
+            state.close.removeAllListeners()
+        }
     }
 
     /// Runs `body` with the handler on the event loop (at once when already there), or

@@ -108,6 +108,7 @@ final class EventSourceHandler: ChannelInboundHandler {
         source.detach()
         source.dispatch(\.close, event)
         for waiter in waiters { waiter.resume(returning: event) }
+        source.releaseListeners()
     }
 
     // MARK: - Inbound

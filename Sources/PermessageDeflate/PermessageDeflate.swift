@@ -3,7 +3,7 @@ public import WebSocketExtensions
 /// The permessage-deflate WebSocket extension (RFC 7692) on the system zlib.
 ///
 /// The value is configuration shared by every connection: register it in an
-/// ``WebSocketExtensions/ExtensionRegistry`` on a client, a server, or both. Per connection it
+/// `ExtensionRegistry` on a client, a server, or both. Per connection it
 /// creates a session that negotiates the four RFC 7692 parameters and then compresses outgoing
 /// and inflates incoming text and binary messages, marking compressed messages with RSV1.
 ///

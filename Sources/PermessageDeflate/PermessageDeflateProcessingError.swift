@@ -1,7 +1,7 @@
 extension PermessageDeflate {
     /// A failure while compressing or inflating a message. The framework fails the connection
     /// with close code 1010 (an inflated message that is too large throws
-    /// ``WebSocketExtensions/ExtensionMessageTooLarge`` instead, which gives 1009).
+    /// `ExtensionMessageTooLarge` instead, which gives 1009).
     public enum ProcessingError: Error, Hashable, Sendable, CustomStringConvertible {
         /// zlib rejected the compressed data of an incoming message; the payload is zlib's
         /// message, such as `invalid block type` or `invalid distance too far back` (the latter

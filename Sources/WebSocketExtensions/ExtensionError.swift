@@ -23,6 +23,7 @@ public enum ExtensionError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The pipeline was used after ``ExtensionPipeline/close()``.
     case pipelineClosed
 
+    /// The message: the close reason or the handshake failure's detail.
     public var description: String {
         switch self {
         case .malformedHeader(let error):

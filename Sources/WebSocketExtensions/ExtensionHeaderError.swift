@@ -14,6 +14,7 @@ public enum ExtensionHeaderError: Error, Hashable, Sendable, CustomStringConvert
     /// (a control character other than tab).
     case invalidValue(parameter: String, value: String)
 
+    /// A message naming the header excerpt, the position and what was expected there.
     public var description: String {
         switch self {
         case .malformed(let excerpt, let position, let expected):

@@ -13,12 +13,16 @@ public struct ExtensionParameters: RandomAccessCollection, Hashable, Sendable,
         self.elements = elements
     }
 
+    /// Creates a parameter list from a literal, in order: `[ExtensionParameter("key", value: 1)]`.
     public init(arrayLiteral elements: ExtensionParameter...) {
         self.elements = elements
     }
 
+    /// The position of the first parameter.
     public var startIndex: Int { elements.startIndex }
+    /// The position after the last parameter.
     public var endIndex: Int { elements.endIndex }
+    /// The parameter at `position`, in header order.
     public subscript(position: Int) -> ExtensionParameter { elements[position] }
 
     /// Appends a parameter.

@@ -9,6 +9,7 @@ public enum ExtensionRegistryError: Error, Hashable, Sendable, CustomStringConve
     /// An extension with the same name is already registered.
     case duplicateName(String)
 
+    /// A message naming the extension and the rule it breaks.
     public var description: String {
         switch self {
         case .invalidName(let name):

@@ -49,5 +49,6 @@ public struct ExtensionMessageTooLarge: Error, Hashable, Sendable, CustomStringC
         self.limit = limit
     }
 
+    /// `message exceeds the maximum length of <limit> bytes`.
     public var description: String { "message exceeds the maximum length of \(limit) bytes" }
 }

@@ -48,6 +48,7 @@ public struct Opcode: RawRepresentable, Hashable, Sendable, CustomStringConverti
         }
     }
 
+    /// The opcode's name (`text`, `close`, …), or `reserved(N)` for a reserved one.
     public var description: String {
         switch rawValue {
         case 0x0: return "continuation"

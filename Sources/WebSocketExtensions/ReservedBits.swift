@@ -3,6 +3,7 @@
 /// The raw value uses the bit positions of the first header byte (RFC 6455 §5.2), so a parser
 /// can take `ReservedBits(rawValue: firstByte & 0x70)` without any shifting.
 public struct ReservedBits: OptionSet, Hashable, Sendable, CustomStringConvertible {
+    /// The bits in their frame-header positions: RSV1 `0x40`, RSV2 `0x20`, RSV3 `0x10`.
     public let rawValue: UInt8
 
     /// Creates a set of reserved bits from the first byte of a frame header's bit positions.

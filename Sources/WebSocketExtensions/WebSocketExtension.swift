@@ -1,5 +1,6 @@
 /// The kind of an extension. The framework runs per-message extensions only (RFC 7692 style).
 public struct ExtensionType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The type's name, e.g. `permessage`.
     public let rawValue: String
 
     /// Creates a type from its name.
@@ -10,6 +11,7 @@ public struct ExtensionType: RawRepresentable, Hashable, Sendable, CustomStringC
     /// `permessage`: the extension transforms whole messages. The only type the registry accepts.
     public static let perMessage = ExtensionType(rawValue: "permessage")
 
+    /// The type's name.
     public var description: String { rawValue }
 }
 

@@ -88,7 +88,7 @@ struct FayeServerCommand: AsyncParsableCommand {
         let server = FayeServer(configuration: configuration, logger: logger) { [options] request in
             if request.isWebSocket {
                 return .webSocket(options: options) { socket in
-                    socket.onMessage { message in socket.send(message) }
+                    socket.echoMessages()
                 }
             }
             if request.isEventSource {

@@ -38,6 +38,13 @@ final class ProxyTunnelHandler: ChannelInboundHandler, RemovableChannelHandler {
         if context.channel.isActive { begin(context: context) }
     }
 
+    /// Drops the proxy's callbacks: they capture the context, which keeps this handler (which
+    /// keeps the proxy), a cycle that would leak the channel and the WebSocket behind it.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        proxy.onConnect = nil
+        proxy.onError = nil
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         begin(context: context)
         context.fireChannelActive()

@@ -42,7 +42,9 @@ public struct ProxySettings: Sendable {
     }
 
     /// The proxy the environment names for `url`, honouring `no_proxy`; `nil` for none.
-    /// - Parameter environment: the variables to read (the process environment by default).
+    /// - Parameters:
+    ///   - url: the WebSocket URL to reach; a `ws:` URL reads `http_proxy`, a `wss:` URL `https_proxy`.
+    ///   - environment: the variables to read (usually the process environment).
     public static func fromEnvironment(for url: WebSocketURL, environment: [String: String]) -> ProxySettings? {
         func variable(_ name: String) -> String? {
             let value = environment[name] ?? environment[name.uppercased()]

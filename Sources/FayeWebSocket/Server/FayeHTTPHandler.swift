@@ -22,7 +22,9 @@ import WebSocketDriver
 /// the head reach the new handler when the decoder keeps them (`leftOverBytesStrategy:
 /// .forwardBytes`, which `configureHTTPServerPipeline` uses when given `withServerUpgrade`).
 public final class FayeHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    /// Request parts from NIO's HTTP decoder.
     public typealias InboundIn = HTTPServerRequestPart
+    /// Response parts for NIO's HTTP encoder.
     public typealias OutboundOut = HTTPServerResponsePart
 
     /// Answers a request.
@@ -61,6 +63,7 @@ public final class FayeHTTPHandler: ChannelInboundHandler, RemovableChannelHandl
         self.responder = responder
     }
 
+    /// Collects a request's head and body (413 beyond `maxBodySize`), then calls the responder.
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch (unwrapInboundIn(data), state) {
         case (.head(let head), .idle):
@@ -87,6 +90,7 @@ public final class FayeHTTPHandler: ChannelInboundHandler, RemovableChannelHandl
         }
     }
 
+    /// Answers an unparsable request with 400 (431 for an oversized head) and closes; passes other errors on.
     public func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let parserError = error as? HTTPParserError else {
             context.fireErrorCaught(error)

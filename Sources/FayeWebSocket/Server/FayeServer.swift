@@ -35,6 +35,11 @@ public final class FayeServer: Sendable {
         /// A connection that has not completed its first request head (or, when kept alive,
         /// its next one) within this time is closed. Default 30 seconds.
         public var handshakeTimeout: Duration = .seconds(30)
+        /// The most connections open at once (HTTP, WebSocket and EventSource alike). A
+        /// connection accepted beyond it is answered `503 Service Unavailable` with
+        /// `Connection: close` and `Retry-After: 1`, and closed; its request is not served.
+        /// Default 10,000 (keep it under the process's file descriptor limit).
+        public var maxConnections: Int = 10_000
         /// Event loop threads. Default: one per core.
         public var threads: Int = System.coreCount
         /// How long ``FayeServer/shutdown()`` waits for WebSockets to finish their closing
@@ -54,8 +59,6 @@ public final class FayeServer: Sendable {
     private struct Running: Sendable {
         var group: MultiThreadedEventLoopGroup?
         var channel: (any Channel)?
-        var connections: [ObjectIdentifier: any Channel] = [:]
-        var sockets: [ObjectIdentifier: WebSocket] = [:]
     }
 
     /// The configuration.
@@ -87,6 +90,10 @@ public final class FayeServer: Sendable {
     }
 
     private let tracker: SocketTracker
+    private let connections = ConnectionTracker()
+
+    /// The connections open now (accepted and not yet closed; refused ones not counted).
+    public var connectionCount: Int { connections.count }
 
     /// The bound address, once started.
     public var localAddress: SocketAddress? {
@@ -103,6 +110,7 @@ public final class FayeServer: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         let responder = self.responder
         let logger = self.logger
+        let connections = self.connections
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -111,6 +119,12 @@ public final class FayeServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    guard connections.add(channel, limit: configuration.maxConnections) else {
+                        logger.warning("connection refused: \(configuration.maxConnections) connections open")
+                        if let tls { try channel.pipeline.syncOperations.addHandler(TLSHandler(context: tls)) }
+                        try channel.pipeline.syncOperations.addHandler(ConnectionLimitHandler())
+                        return
+                    }
                     try Self.configure(
                         channel, configuration: configuration, tls: tls, responder: responder, logger: logger)
                 }
@@ -164,8 +178,9 @@ public final class FayeServer: Sendable {
     }
 
     /// Stops accepting, closes every WebSocket with 1001 (going away), waits up to the grace
-    /// period for their closing handshakes, then closes the remaining connections and stops the
-    /// event loops.
+    /// period for their closing handshakes, then closes the remaining connections (EventSource
+    /// streams, kept-alive HTTP connections, taken-over ones) and stops the event loops once
+    /// every connection's close callbacks have run.
     public func shutdown() async throws {
         let (group, channel) = running.withLockedValue { state in
             defer {
@@ -191,7 +206,36 @@ public final class FayeServer: Sendable {
         for socket in remaining { socket.terminate() }
         // Let them finish (and their close callbacks run) while the event loops still run.
         for socket in remaining { _ = await socket.closed() }
+        let channels = connections.all()
+        for channel in channels { channel.close(promise: nil) }
+        for channel in channels { try? await channel.closeFuture.get() }
         try await group.shutdownGracefully()
+    }
+}
+
+/// The connections a server has open, for its connection limit and its shutdown.
+final class ConnectionTracker: Sendable {
+    private let channels = NIOLockedValueBox([ObjectIdentifier: any Channel]())
+
+    var count: Int { channels.withLockedValue { $0.count } }
+
+    /// Adds `channel` unless `limit` connections are open; it is removed when it closes.
+    func add(_ channel: any Channel, limit: Int) -> Bool {
+        let id = ObjectIdentifier(channel)
+        let added = channels.withLockedValue { channels -> Bool in
+            guard channels.count < limit else { return false }
+            channels[id] = channel
+            return true
+        }
+        guard added else { return false }
+        channel.closeFuture.whenComplete { [weak self] _ in
+            self?.channels.withLockedValue { _ = $0.removeValue(forKey: id) }
+        }
+        return true
+    }
+
+    func all() -> [any Channel] {
+        channels.withLockedValue { Array($0.values) }
     }
 }
 

@@ -30,7 +30,7 @@ public struct ServerRequest: Sendable {
             || headers.first("HTTPS")?.lowercased() == "on"
     }
 
-    /// Whether this is a WebSocket upgrade request (see ``WebSocketDriver/Driver/isWebSocketRequest(_:)``).
+    /// Whether this is a WebSocket upgrade request (see `Driver.isWebSocketRequest(_:)`).
     public var isWebSocket: Bool { Driver.isWebSocketRequest(request) }
 
     /// The request's URL with the given schemes for plain and secure connections:

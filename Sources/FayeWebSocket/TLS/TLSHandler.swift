@@ -32,9 +32,13 @@ public struct TLSHandshakeCompleted: Sendable, Hashable {
 /// try channel.pipeline.syncOperations.addHandler(try TLSHandler(context: context))
 /// ```
 public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    /// Ciphertext read from the network.
     public typealias InboundIn = ByteBuffer
+    /// Plaintext passed on to the next handler.
     public typealias InboundOut = ByteBuffer
+    /// Plaintext written by the handlers after this one.
     public typealias OutboundIn = ByteBuffer
+    /// Ciphertext written to the network.
     public typealias OutboundOut = ByteBuffer
 
     private enum State {
@@ -101,10 +105,12 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: - Life cycle
 
+    /// Starts the handshake if the channel is already active.
     public func handlerAdded(context: ChannelHandlerContext) {
         if context.channel.isActive { startHandshake(context: context) }
     }
 
+    /// Cancels the timers and fails the writes held for the handshake.
     public func handlerRemoved(context: ChannelHandlerContext) {
         timeoutTask?.cancel()
         timeoutTask = nil
@@ -113,6 +119,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         failHeldWrites(ChannelError.ioOnClosedChannel)
     }
 
+    /// Starts the handshake and its timeout, then passes the event on.
     public func channelActive(context: ChannelHandlerContext) {
         startHandshake(context: context)
         context.fireChannelActive()
@@ -191,6 +198,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: - Inbound
 
+    /// Feeds ciphertext to OpenSSL (failing at once when the first byte cannot start a TLS record), runs the handshake and decrypts.
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         switch state {
@@ -215,6 +223,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         if case .active = state { decrypt(context: context) }
     }
 
+    /// Passes on the plaintext decrypted in this read batch, as one buffer.
     public func channelReadComplete(context: ChannelHandlerContext) {
         firePlaintext(context: context)
         context.fireChannelReadComplete()
@@ -264,6 +273,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelRead(wrapInboundOut(buffer))
     }
 
+    /// Fails pending writes and reports a connection that closed during the handshake or inside a TLS record.
     public func channelInactive(context: ChannelHandlerContext) {
         timeoutTask?.cancel()
         timeoutTask = nil
@@ -294,6 +304,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: - Outbound
 
+    /// Encrypts plaintext; writes made during the handshake are held until it has finished.
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let buffer = unwrapOutboundIn(data)
         switch state {
@@ -306,6 +317,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Writes the ciphertext produced so far as one buffer (deferred until the handshake has finished).
     public func flush(context: ChannelHandlerContext) {
         switch state {
         case .idle, .handshaking:
@@ -317,6 +329,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Sends a TLS close_notify before closing an established connection.
     public func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
         switch (state, mode) {
         case (.active, .all), (.active, .output):

@@ -25,6 +25,9 @@ package struct ListenerList<Event: Sendable>: Sendable {
         listeners = []
     }
 
+    /// The events buffered for the first listener (they stay buffered).
+    package var bufferedEvents: [Event] { buffered }
+
     /// The listeners to call, or `[]` after buffering the event.
     package mutating func dispatch(_ event: Event) -> [@Sendable (Event) -> Void] {
         if listeners.isEmpty {

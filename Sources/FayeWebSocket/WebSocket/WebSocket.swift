@@ -14,7 +14,7 @@ public import WebSocketDriver
 /// exchanged. An error event fires at most once, before the close.
 ///
 /// Swift concurrency: ``messages`` is an `AsyncSequence` with backpressure, and
-/// ``send(_:)-1rb6n`` and ``closeAndWait(code:reason:)`` are `async` that resume when the bytes
+/// ``send(_:)->()`` and ``closeAndWait(code:reason:)`` are `async` that resume when the bytes
 /// are written or the connection is closed.
 public final class WebSocket: Sendable {
     struct State: Sendable {
@@ -108,7 +108,7 @@ public final class WebSocket: Sendable {
     /// `CONNECTING`, `OPEN`, `CLOSING` or `CLOSED`.
     public var readyState: WebSocketReadyState { state.withLockedValue { $0.readyState } }
 
-    /// Bytes accepted by ``send(_:)-1rb6n`` (as frames) and not yet written to the kernel.
+    /// Bytes accepted by the `send` methods (as frames) and not yet written to the kernel.
     public var bufferedAmount: Int { state.withLockedValue { $0.bufferedAmount } }
 
     /// The negotiated subprotocol, or `""`.
@@ -182,8 +182,11 @@ public final class WebSocket: Sendable {
 
     /// The received messages as an `AsyncSequence` with backpressure (see ``WebSocketMessages``).
     ///
-    /// Created on first use; from then on every message goes both to the listeners and to this
-    /// sequence. Iterate it, or the connection stops reading once the buffer fills.
+    /// Created on first use. Made before the close, it starts with the messages that arrived
+    /// while no message listener was registered (a client may open and receive before its caller
+    /// gets here; they stay buffered for the first listener too); from then on every message goes
+    /// both to the listeners and to this sequence. Iterate it, or the connection stops reading
+    /// once the buffer fills.
     public var messages: WebSocketMessages {
         let (sequence, finishedSource) = state.withLockedValue {
             state -> (WebSocketMessages, WebSocketMessages.Producer.Source?) in
@@ -198,6 +201,12 @@ public final class WebSocket: Sendable {
             let sequence = WebSocketMessages(producer: made.sequence)
             state.messages = sequence
             if state.readyState == .closed { return (sequence, made.source) }
+            // Messages that arrived while nobody listened (a client can open and receive before
+            // its caller gets here) go to the sequence first, in order, under the lock that
+            // ``deliver(_:)`` takes: none is lost or yielded twice. They stay buffered for the
+            // first listener too. Nothing calls back into this lock: the sequence has no
+            // consumer yet.
+            for message in state.message.bufferedEvents { _ = made.source.yield(message) }
             state.messageSource = made.source
             return (sequence, nil)
         }
@@ -206,9 +215,16 @@ public final class WebSocket: Sendable {
         return sequence
     }
 
-    /// Gives a message to the sequence; `false` when the consumer lags (stop reading).
-    func yieldToSequence(_ message: WebSocketMessage) -> Bool {
-        guard let source = state.withLockedValue({ $0.messageSource }) else { return true }
+    /// Delivers a received message to the listeners (or buffers it for the first one) and to the
+    /// sequence; `false` when the sequence's consumer lags (stop reading). One lock for both, so
+    /// that a sequence made meanwhile gets the message exactly once.
+    func deliver(_ message: WebSocketMessage) -> Bool {
+        let (listeners, source) = state.withLockedValue {
+            state -> ([@Sendable (WebSocketMessage) -> Void], WebSocketMessages.Producer.Source?) in
+            (state.message.dispatch(message), state.messageSource)
+        }
+        for listener in listeners { listener(message) }
+        guard let source else { return true }
         switch source.yield(message) {
         case .produceMore: return true
         case .stopProducing: return false

@@ -11,6 +11,7 @@ public enum WebSocketReadyState: Int, Sendable, Hashable, CustomStringConvertibl
     /// `CLOSED` (3): the connection is gone.
     case closed = 3
 
+    /// The W3C constant name: `CONNECTING`, `OPEN`, `CLOSING` or `CLOSED`.
     public var description: String {
         switch self {
         case .connecting: return "CONNECTING"
@@ -34,6 +35,7 @@ public struct WebSocketError: Error, Hashable, Sendable, CustomStringConvertible
         self.protocolError = protocolError
     }
 
+    /// The message.
     public var description: String { message }
 }
 
@@ -42,6 +44,7 @@ public enum WebSocketCloseError: Error, Hashable, Sendable, CustomStringConverti
     /// The code is neither 1000 nor in 3000...4999.
     case invalidCode(UInt16)
 
+    /// The browser's message for the refused code (the Ruby gem's `ArgumentError` text).
     public var description: String {
         switch self {
         case .invalidCode(let code):

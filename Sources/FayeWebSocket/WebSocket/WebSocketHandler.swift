@@ -17,6 +17,10 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var inReadBatch = false
     private var readingPaused = false
     private var readPending = false
+    /// Reading stopped because ``WebSocket/bufferedAmount`` passed the high-water mark.
+    private var sendBufferFull = false
+    /// ``WebSocket/bufferedAmount`` passed ``WebSocketOptions/maxBufferedAmount``.
+    private var bufferLimitExceeded = false
     private var errorReported = false
     private var closeParameters: CloseEvent?
     private var closeTimer: Scheduled<Void>?
@@ -95,8 +99,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func driverMessage(_ message: WebSocketMessage) {
         guard socket.readyState == .open else { return }
-        socket.dispatch(\.message, message)
-        if !socket.yieldToSequence(message) { readingPaused = true }
+        if !socket.deliver(message) { readingPaused = true }
     }
 
     /// Reports a failure to connect (DNS, refused, timeout, proxy, TLS): error, then close 1006.
@@ -212,7 +215,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: - Outbound
 
     func read(context: ChannelHandlerContext) {
-        if readingPaused {
+        if readingPaused || sendBufferFull {
             readPending = true
         } else {
             context.read()
@@ -222,10 +225,15 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The consumer of the message sequence caught up (or went away): read again.
     func resumeReading() {
         readingPaused = false
-        if readPending, let context {
-            readPending = false
-            context.read()
-        }
+        readIfHeldBack()
+    }
+
+    /// Issues the read held back while paused, once neither the consumer nor the send buffer
+    /// holds it back any more.
+    private func readIfHeldBack() {
+        guard !readingPaused, !sendBufferFull, readPending, let context else { return }
+        readPending = false
+        context.read()
     }
 
     func send(_ message: WebSocketMessage, promise: EventLoopPromise<Void>?) {
@@ -284,14 +292,38 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
             self.untrackBuffered(count)
             for promise in promises { promise.completeWith(result) }
         }
+        if bufferLimitExceeded { dropForBufferLimit() }
     }
 
     private func trackBuffered(_ count: Int) {
-        socket.state.withLockedValue { $0.bufferedAmount += count }
+        let amount = socket.state.withLockedValue { state -> Int in
+            state.bufferedAmount += count
+            return state.bufferedAmount
+        }
+        if amount > socket.options.bufferedAmountHighWaterMark { sendBufferFull = true }
+        // Enforced by flush, after the write it is issuing.
+        if let limit = socket.options.maxBufferedAmount, amount > limit { bufferLimitExceeded = true }
     }
 
     private func untrackBuffered(_ count: Int) {
-        socket.state.withLockedValue { $0.bufferedAmount -= count }
+        let amount = socket.state.withLockedValue { state -> Int in
+            state.bufferedAmount -= count
+            return state.bufferedAmount
+        }
+        if sendBufferFull, amount <= socket.options.bufferedAmountHighWaterMark / 2 {
+            sendBufferFull = false
+            readIfHeldBack()
+        }
+    }
+
+    /// ``WebSocketOptions/maxBufferedAmount`` was exceeded: the peer does not read. Drops the
+    /// connection (close event 1008).
+    private func dropForBufferLimit() {
+        let limit = socket.options.maxBufferedAmount ?? 0
+        guard !finalized, closeParameters == nil else { return }
+        closeParameters = CloseEvent(code: .policyViolation, reason: "bufferedAmount exceeded \(limit) bytes")
+        reportError(WebSocketError(message: "The peer does not read: bufferedAmount exceeded \(limit) bytes"))
+        beginClose(CloseEvent(code: .policyViolation), immediately: true)
     }
 
     // MARK: - Keep-alive

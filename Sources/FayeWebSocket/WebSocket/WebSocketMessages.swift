@@ -7,6 +7,7 @@ public import WebSocketDriver
 ///
 /// The sequence ends when the connection closes. It can be iterated once.
 public struct WebSocketMessages: AsyncSequence, Sendable {
+    /// A whole text or binary message.
     public typealias Element = WebSocketMessage
     typealias Producer = NIOAsyncSequenceProducer<
         WebSocketMessage, NIOAsyncSequenceProducerBackPressureStrategies.HighLowWatermark, MessagesDelegate
@@ -24,6 +25,7 @@ public struct WebSocketMessages: AsyncSequence, Sendable {
         }
     }
 
+    /// Starts the iteration (the sequence can be iterated once).
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(base: producer.makeAsyncIterator())
     }

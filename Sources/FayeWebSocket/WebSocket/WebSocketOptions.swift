@@ -33,6 +33,18 @@ public struct WebSocketOptions: Sendable {
     /// stops reading (backpressure); reading resumes when the consumer has taken half of them.
     public var messageBufferLimit: Int = 64
 
+    /// The send buffer's high-water mark, in bytes of ``WebSocket/bufferedAmount``: above it the
+    /// connection stops reading from the network (so a peer that sends without reading, pings
+    /// included, cannot make it queue more replies) until the buffer has drained to half of it.
+    /// Messages you send are still accepted. Default 16 MiB.
+    public var bufferedAmountHighWaterMark: Int = 16 << 20
+
+    /// The hard limit on ``WebSocket/bufferedAmount``, in bytes: when a send or a reply takes it
+    /// past this, the connection is dropped at once (a close frame could not get through the full
+    /// buffer) and the close event reports 1008 (policy violation). Must be larger than the
+    /// largest message you send. `nil`: no limit. Default 256 MiB.
+    public var maxBufferedAmount: Int? = 256 << 20
+
     /// Creates options with the defaults.
     public init() {}
 

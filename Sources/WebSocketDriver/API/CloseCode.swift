@@ -3,6 +3,7 @@
 /// Any 16-bit value is representable so that received codes can be reported; ``isValidOnWire``
 /// tells whether a close frame may carry it.
 public struct CloseCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The numeric code, as carried in the first two bytes of a close frame's payload.
     public let rawValue: UInt16
 
     /// Creates a code from its number.
@@ -58,5 +59,6 @@ public struct CloseCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         }
     }
 
+    /// The code in decimal, e.g. `1000`.
     public var description: String { String(rawValue) }
 }

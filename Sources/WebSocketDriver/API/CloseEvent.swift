@@ -12,5 +12,6 @@ public struct CloseEvent: Hashable, Sendable, CustomStringConvertible {
         self.reason = reason
     }
 
+    /// The code, then the reason if there is one.
     public var description: String { reason.isEmpty ? "\(code)" : "\(code) \(reason)" }
 }

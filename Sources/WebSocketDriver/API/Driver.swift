@@ -1,6 +1,6 @@
 public import WebSocketExtensions
 
-/// A sans-IO WebSocket protocol driver: bytes in through ``parse(_:)-7j1kq``, bytes out through
+/// A sans-IO WebSocket protocol driver: bytes in through ``parse(_:)-(UnsafeRawBufferPointer)``, bytes out through
 /// the output sink given at creation, events out through the `on…` callbacks.
 ///
 /// A driver does no I/O, starts no thread and sets no timer; use it from one thread at a time.
@@ -85,7 +85,7 @@ public final class Driver {
     ///
     /// hybi-13 if `Sec-WebSocket-Version` or `Sec-WebSocket-Key` is present; otherwise draft-76 if
     /// `Sec-WebSocket-Key1` or `Key2` is; otherwise draft-75. A draft-76 request's 8-byte body
-    /// may be in `request.body` or arrive through ``parse(_:)-7j1kq``.
+    /// may be in `request.body` or arrive through ``parse(_:)-(UnsafeRawBufferPointer)``.
     public static func forRequest(
         _ request: IncomingRequest,
         options: DriverOptions = DriverOptions(),
@@ -231,7 +231,7 @@ public final class Driver {
     }
 
     /// Registers an extension to negotiate (hybi only), before the handshake.
-    /// - Throws: ``ExtensionRegistryError`` from the registry, or ``HeaderError/handshakeAlreadySent``.
+    /// - Throws: `ExtensionRegistryError` from the registry, or ``HeaderError/handshakeAlreadySent``.
     public func addExtension(_ newExtension: any WebSocketExtension) throws {
         try requireNoHandshakeYet()
         try options.extensions.add(newExtension)

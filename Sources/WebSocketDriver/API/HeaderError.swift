@@ -9,6 +9,7 @@ public enum HeaderError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The handshake was already sent.
     case handshakeAlreadySent
 
+    /// A message naming the header and what is wrong with it.
     public var description: String {
         switch self {
         case .invalidName(let name): return "Invalid header name \(name.debugDescription): not an HTTP token"

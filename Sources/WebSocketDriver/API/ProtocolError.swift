@@ -111,6 +111,7 @@ public enum ProtocolError: Error, Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The message the error event and the close reason carry (client handshake failures start with `Error during WebSocket handshake: `, as in the Ruby driver).
     public var description: String {
         if isClientHandshakeError { return "Error during WebSocket handshake: " + detail }
         return detail

@@ -14,6 +14,7 @@ public enum ReadyState: Int, Sendable, Hashable, CustomStringConvertible {
     /// The connection is finished: nothing more is parsed or sent.
     case closed = 3
 
+    /// The state in words, e.g. `open`.
     public var description: String {
         switch self {
         case .notStarted: return "not started"

@@ -24,7 +24,8 @@ struct IncomingMessage {
         count: Int,
         maskingKey: UInt32?,
         maskOffset: Int,
-        wholeFrame: Bool
+        wholeFrame: Bool,
+        frameLength: Int
     ) -> Bool {
         let start = payload.count
         if start == 0 && wholeFrame {
@@ -41,6 +42,12 @@ struct IncomingMessage {
                 initialized = count
             }
         } else {
+            if start == 0 && frameLength > count {
+                // A message arriving over several reads: room for its whole first frame at once
+                // (already checked against maxLength) instead of regrowing. Pages the peer never
+                // fills are not touched, so an announced length alone costs no resident memory.
+                payload.reserveCapacity(frameLength)
+            }
             payload.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: count))
             if let key = maskingKey, count > 0 {
                 payload.withUnsafeMutableBytes { all in

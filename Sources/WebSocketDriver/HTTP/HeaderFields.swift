@@ -120,7 +120,7 @@ public struct HeaderFields: Sendable, Hashable, RandomAccessCollection, Expressi
     // MARK: Validation
 
     /// Whether `name` is a valid field name: a non-empty RFC 7230 §3.2.6 `token`
-    /// (ASCII letters, digits and ``!#$%&'*+-.^_`|~``).
+    /// (ASCII letters, digits, the backtick and `!#$%&'*+-.^_|~`).
     public static func isValidName(_ name: String) -> Bool {
         HTTPHeadSyntax.isToken(name.utf8)
     }

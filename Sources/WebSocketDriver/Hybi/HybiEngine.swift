@@ -399,7 +399,8 @@ final class HybiEngine {
             count: count,
             maskingKey: header.isMasked ? header.maskingKey : nil,
             maskOffset: maskOffset,
-            wholeFrame: count == header.payloadLength && header.isFinal
+            wholeFrame: count == header.payloadLength && header.isFinal,
+            frameLength: header.payloadLength
         )
         message = assembly
         maskOffset += count
@@ -430,6 +431,7 @@ final class HybiEngine {
             return
         }
         var payload = assembly.payload
+        var isASCII = assembly.validator.isASCII
         if !pipeline.isEmpty {
             let incoming = Message(opcode: assembly.opcode, reservedBits: assembly.reservedBits, payload: payload)
             payload = []
@@ -443,13 +445,20 @@ final class HybiEngine {
                 fail(.frameTooLarge)
                 return
             }
-            if assembly.opcode == .text && !assembly.validatesAsItArrives && !UTF8Validator.isValid(payload) {
+        }
+        // What the extensions produced is checked again, whatever arrived on the wire.
+        if assembly.opcode == .text && (!pipeline.isEmpty || !assembly.validatesAsItArrives) {
+            var validator = UTF8Validator()
+            let valid = payload.withUnsafeBytes { validator.validate($0) }
+            guard valid && validator.isComplete else {
                 fail(.invalidUTF8)
                 return
             }
+            isASCII = validator.isASCII
         }
         if assembly.opcode == .text {
-            context.onMessage?(.text(String(decoding: payload, as: UTF8.self)))
+            // Validated above (as it arrived, or after the extensions): no second pass.
+            context.onMessage?(.text(ValidatedText.string(payload, isASCII: isASCII)))
         } else {
             context.onMessage?(.binary(payload))
         }

@@ -113,6 +113,7 @@ public enum WebSocketURLError: Error, Hashable, Sendable, CustomStringConvertibl
     /// The URL and what is wrong with it.
     case invalid(String, String)
 
+    /// `<url> is not a valid WebSocket URL: <why>`.
     public var description: String {
         switch self {
         case .invalid(let url, let why): return "\(url) is not a valid WebSocket URL: \(why)"

@@ -2,7 +2,7 @@
 /// like ``Driver``.
 ///
 /// Connect to the proxy, call ``start()`` to write the request, feed what the proxy sends to
-/// ``parse(_:)-4zxqy``. On a 2xx answer ``onConnect`` fires once with any bytes that followed the
+/// ``parse(_:)-(UnsafeRawBufferPointer)``. On a 2xx answer ``onConnect`` fires once with any bytes that followed the
 /// head (they belong to the tunnel); from then on the connection carries the origin's traffic:
 /// start TLS for `wss:` if needed, then a client ``Driver``. Any other answer fires ``onError``
 /// once with the status and headers.

@@ -7,6 +7,7 @@ public enum ProxyError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The proxy answered with a status other than 2xx; the response is attached.
     case refused(status: Int, reason: String, headers: HeaderFields)
 
+    /// A message naming the proxy's failure.
     public var description: String {
         switch self {
         case .invalidProxyURL(let url): return "Invalid proxy URL: \(url)"

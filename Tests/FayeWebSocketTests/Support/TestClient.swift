@@ -259,6 +259,12 @@ final class ClientHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.context = context
     }
 
+    /// Lets the context go: it keeps this handler, which would otherwise keep it (a cycle that
+    /// leaks the channel and its event loop).
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         if let webSocket {
             startWebSocket(url: webSocket.url, options: webSocket.options, earlyBytes: webSocket.earlyBytes)

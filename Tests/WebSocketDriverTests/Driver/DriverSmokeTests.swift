@@ -20,8 +20,9 @@ import WebSocketExtensions
         let client = try Driver.client(url: "ws://localhost:9000/x?y=1") { toServer.append(contentsOf: $0) }
         var received: [WebSocketMessage] = []
         var serverReceived: [WebSocketMessage] = []
-        server.onConnect = { _ in server.start() }
-        server.onMessage = { message in
+        // Unowned: the driver keeps its callbacks, so capturing it strongly would be a cycle.
+        server.onConnect = { [unowned server] _ in server.start() }
+        server.onMessage = { [unowned server] message in
             serverReceived.append(message)
             server.send(message)
         }

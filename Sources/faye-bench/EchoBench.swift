@@ -1,0 +1,100 @@
+import NIOCore
+import NIOPosix
+import WebSocketDriver
+
+/// `faye-bench echo`: msgs/s and round-trip latency through faye-server's echo handler and
+/// through a plain NIO echo server, with our driver as the load generator on its own thread.
+struct EchoBench {
+    let settings: BenchSettings
+
+    struct Case {
+        var size: Int
+        var connections: Int
+        var inFlight: Int
+        var deflate: Bool
+
+        var name: String {
+            "text \(Size.label(size)) \(connections)x\(inFlight)" + (deflate ? " deflate" : "")
+        }
+    }
+
+    static var cases: [Case] {
+        var cases: [Case] = []
+        for deflate in [false, true] {
+            for (connections, inFlight) in [(1, 64), (100, 8)] {
+                for size in [32, 16 * 1024] {
+                    cases.append(Case(size: size, connections: connections, inFlight: inFlight, deflate: deflate))
+                }
+            }
+        }
+        return cases
+    }
+
+    func run(into report: Report) async throws {
+        let ours = try await OurEchoServer.start()
+        let theirs: NIOEchoServer
+        do {
+            theirs = try await NIOEchoServer.start()
+        } catch {
+            try? await ours.shutdown()
+            throw error
+        }
+        let clients = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            for item in Self.cases where settings.includes(item.name) {
+                try await measure(item, ours: ours, theirs: theirs, loop: clients.next(), into: report)
+            }
+        } catch {
+            try? await ours.shutdown()
+            try? await theirs.shutdown()
+            try? await clients.shutdownGracefully()
+            throw error
+        }
+        try await ours.shutdown()
+        try await theirs.shutdown()
+        try await clients.shutdownGracefully()
+    }
+
+    private func measure(
+        _ item: Case, ours: OurEchoServer, theirs: NIOEchoServer, loop: any EventLoop, into report: Report
+    ) async throws {
+        let text = String(decoding: Payloads.text(count: item.size, seed: 5), as: UTF8.self)
+        let seconds = settings.quick ? 0.15 : 1.0
+        let warmup = settings.quick ? 0.05 : 0.25
+        var oursResults: [LoadRun.Result] = []
+        var theirsResults: [LoadRun.Result] = []
+        for index in 0..<settings.repetitions {
+            let order: [any BenchServer] = index % 2 == 0 ? [ours, theirs] : [theirs, ours]
+            for server in order {
+                let run = LoadRun(
+                    port: server.port, connections: item.connections, inFlight: item.inFlight,
+                    message: .text(text), deflate: item.deflate, loop: loop)
+                let result = try await run.run(warmup: warmup, seconds: seconds)
+                if server.port == ours.port {
+                    oursResults.append(result)
+                } else {
+                    theirsResults.append(result)
+                }
+            }
+        }
+        let referenceName = "NIO echo server"
+        func median(_ results: [LoadRun.Result], _ field: KeyPath<LoadRun.Result, Double>) -> Double {
+            Measure.median(results.map { $0[keyPath: field] })
+        }
+        report.add(
+            BenchRow(
+                bench: "echo", name: item.name, ours: median(oursResults, \.messagesPerSecond),
+                reference: median(theirsResults, \.messagesPerSecond), unit: "msgs/s", higherIsBetter: true,
+                referenceName: referenceName))
+        report.add(
+            BenchRow(
+                bench: "echo", name: item.name, ours: median(oursResults, \.p50Microseconds),
+                reference: median(theirsResults, \.p50Microseconds), unit: "µs p50 latency", higherIsBetter: false,
+                referenceName: referenceName))
+        report.add(
+            BenchRow(
+                bench: "echo", name: item.name, ours: median(oursResults, \.p99Microseconds),
+                reference: median(theirsResults, \.p99Microseconds), unit: "µs p99 latency", higherIsBetter: false,
+                referenceName: referenceName))
+    }
+}

@@ -1,0 +1,60 @@
+import FayeEventSource
+import NIOPosix
+import Testing
+
+/// Runs the chat server of Docs/Guides/Embedded-Server.md on loopback.
+@Suite("Guide: WebSockets and EventSource from the embedded server")
+struct ChatServerTests {
+    @Test("a WebSocket post reaches an EventSource listener; / and unknown paths answer")
+    func postAndListen() async throws {
+        let server = makeChatServer(port: 0, room: ChatRoom())
+        try await server.start()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            let port = try #require(server.localAddress?.port)
+            let listener = try await StreamClient.connect(group: group, port: port, path: "/events")
+            #expect(
+                try await listener.events(atLeast: 1) == [ParsedEvent(type: "joined", data: "welcome", lastEventID: "")]
+            )
+
+            let replies = Locked<[WebSocketMessage]>([])
+            let socket = WebSocket.connect(to: "ws://127.0.0.1:\(port)/chat")
+            socket.onMessage { message in replies.withLock { $0.append(message) } }
+            #expect(socket.send("hello, listeners"))
+            try await eventually("the reply") { replies.withLock { $0 } == [.text("ok 1")] }
+            let events = try await listener.events(atLeast: 2)
+            #expect(events.last == ParsedEvent(type: "chat", data: "hello, listeners", lastEventID: "1"))
+            _ = try await socket.closeAndWait()
+
+            let page = try await StreamClient.connect(group: group, port: port, path: "/", accept: nil)
+            #expect(try await page.head().statusLine == "HTTP/1.1 200 OK")
+            let missing = try await StreamClient.connect(group: group, port: port, path: "/nowhere", accept: nil)
+            #expect(try await missing.head().statusLine == "HTTP/1.1 404 Not Found")
+            await listener.close()
+            await page.close()
+            await missing.close()
+        } catch {
+            try? await server.shutdown()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try await server.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    @Test("runChatServer stops when its task is cancelled")
+    func runAndCancel() async throws {
+        let task = Task { try await runChatServer(port: 0) }
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await task.value }
+            group.addTask {
+                try await Task.sleep(for: .seconds(10))
+                throw TestTimeout(what: "runChatServer to return", after: .seconds(10))
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds faye-bench in release mode and runs every benchmark. Without arguments it regenerates
+# Docs/Performance.md (and the README summary between <!-- bench:begin --> and
+# <!-- bench:end -->) from the run; other arguments are passed to `faye-bench all` instead
+# (for example `--quick` in CI, which only checks that the benchmark works).
+#   scripts/bench.sh [--scratch-path DIR] [--quick] [--json] [--repetitions N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scratch=.build
+if [ "${1:-}" = "--scratch-path" ]; then
+    scratch=$2
+    shift 2
+fi
+swift build -c release --scratch-path "$scratch" --product faye-bench
+binary="$scratch/release/faye-bench"
+if [ $# -eq 0 ]; then
+    exec "$binary" all --write-docs .
+fi
+exec "$binary" all "$@"

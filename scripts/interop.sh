@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The interoperability suite (Docs/Interop.md): our executables against Python `websockets`,
+# node `ws`, headless Chromium and tinyproxy, each a separate process on loopback. Builds the
+# release executables once, then runs scripts/interop/interop.py, which prints one line per check
+# and exits non-zero on any failure, any check that did not run, or any missing peer.
+#
+# usage: scripts/interop.sh [--write-doc] [--only GROUP[,GROUP]] [--timeout SECONDS]
+#   --write-doc  regenerate Docs/Interop.md (and the README block between
+#                <!-- interop:begin --> and <!-- interop:end -->, when present).
+#   --only       clients, servers, wss, tinyproxy, browser (for local runs; CI runs everything).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+swift build -c release --product faye-server >/dev/null
+swift build -c release --product faye-interop >/dev/null
+bin="$(swift build -c release --show-bin-path)"
+
+PYTHONDONTWRITEBYTECODE=1 exec python3 scripts/interop/interop.py --bin-dir "$bin" "$@"
