@@ -41,8 +41,7 @@ public final class ExtensionPipeline {
     /// the bits of active extensions; continuation and control frames may carry none.
     @inline(__always)
     public func allowsReservedBits(_ bits: ReservedBits, opcode: Opcode) -> Bool {
-        if bits.isEmpty { return true }
-        return opcode.isData && reservedBits.isSuperset(of: bits)
+        reservedBits.permits(bits, opcode: opcode)
     }
 
     /// Whether `frame` carries only the reserved bits the active extensions allow.

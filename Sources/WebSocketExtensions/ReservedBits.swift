@@ -35,3 +35,13 @@ public struct ReservedBits: OptionSet, Hashable, Sendable, CustomStringConvertib
         return names.isEmpty ? "none" : names.joined(separator: "+")
     }
 }
+
+extension ReservedBits {
+    /// Whether a frame with `opcode` may carry `bits`, when `self` holds the bits the active
+    /// extensions use: the first frame of a text or binary message may carry those bits;
+    /// continuation and control frames may carry none (RFC 6455 §5.2, RFC 7692 §6).
+    @inlinable
+    public func permits(_ bits: ReservedBits, opcode: Opcode) -> Bool {
+        bits.isEmpty || (opcode.isData && isSuperset(of: bits))
+    }
+}

@@ -51,6 +51,48 @@ struct ParseBench {
                     reference: result.reference * gigabytes, unit: "GB/s", higherIsBetter: true,
                     referenceName: reference))
         }
+        for size in Self.sizes where settings.includes("text \(Size.label(size))") {
+            measureStringBound(size: size, into: report)
+        }
+    }
+
+    /// A `String` of bytes known to be valid UTF-8, made the way the driver makes one.
+    private static func unvalidatedString(_ bytes: [UInt8]) -> String {
+        if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
+            return String(copying: UTF8Span(unchecked: bytes.span, isKnownASCII: false))
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The cost of the one step text needs beyond binary that no parser can avoid while it
+    /// delivers a `String`: copying validated bytes into the string's storage (the standard
+    /// library has no public way to adopt a buffer, or to fill a string's storage, without
+    /// validating the bytes again). Reported next to our binary parse rate, whose share it
+    /// bounds: text ≤ string ÷ (string + binary) of the binary rate, even with validation free.
+    private func measureStringBound(size: Int, into report: Report) {
+        guard
+            let binary = report.rows.first(where: {
+                $0.bench == "parse" && $0.name == "binary \(Size.label(size))" && $0.unit == "GB/s"
+            })
+        else { return }
+        let payload = Payloads.text(count: size)
+        let perPass = max(1, (settings.quick ? 256 * 1024 : 8 * 1024 * 1024) / size)
+        var delivered = 0
+        let passes = Measure.median(
+            (0..<settings.repetitions).map { _ in
+                Measure.rate(minimumSeconds: settings.minimumSeconds) {
+                    for _ in 0..<perPass {
+                        delivered &+= Self.unvalidatedString(payload).utf8.count
+                    }
+                    return 1
+                }
+            })
+        guard delivered > 0 else { fatalError("no string was made") }
+        report.add(
+            BenchRow(
+                bench: "limit", name: "String copy \(Size.label(size))",
+                ours: passes * Double(perPass * size) / 1e9, reference: binary.ours, unit: "GB/s",
+                higherIsBetter: true, referenceName: "our binary parse"))
     }
 
     /// Passes per CPU second for both sides, and the messages in one pass.

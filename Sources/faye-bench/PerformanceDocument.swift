@@ -56,12 +56,15 @@ struct PerformanceDocument {
             let description = "parse: text \(size) with UTF-8 validation ≥ 70 % of binary"
             if let text, let binary, binary.ours > 0 {
                 let share = text.ours / binary.ours
-                targets.append(
-                    Target(
-                        description: description,
-                        measured: "\(Format.fixed(share * 100, decimals: 0)) % (\(Format.figure(text.ours)) vs "
-                            + "\(Format.figure(binary.ours)) GB/s)",
-                        reached: share >= 0.7))
+                var measured =
+                    "\(Format.fixed(share * 100, decimals: 0)) % (\(Format.figure(text.ours)) vs "
+                    + "\(Format.figure(binary.ours)) GB/s)"
+                if let copy = row("limit", "String copy \(size)", "GB/s"), copy.ours > 0 {
+                    // Even with validation free, text pays the binary work plus the String copy.
+                    let bound = copy.ours / (copy.ours + binary.ours)
+                    measured += "; bound by the String copy alone: \(Format.fixed(bound * 100, decimals: 0)) %"
+                }
+                targets.append(Target(description: description, measured: measured, reached: share >= 0.7))
             } else {
                 targets.append(Target(description: description, measured: "not measured", reached: nil))
             }

@@ -34,20 +34,22 @@ struct FrameHeaderRules {
     /// - Parameters:
     ///   - messageInProgress: whether a fragmented data message is unfinished.
     ///   - messageLength: bytes already accumulated by that message.
-    ///   - pipeline: decides which reserved bits are allowed.
+    ///   - allowedReservedBits: the reserved bits the active extensions use.
     func parse(
         _ bytes: UnsafeRawPointer,
         available: Int,
         messageInProgress: Bool,
         messageLength: Int,
-        allowsReservedBits: (ReservedBits, Opcode) -> Bool
+        allowedReservedBits: ReservedBits
     ) -> FrameHeaderParse {
         guard available >= 1 else { return .needMoreData }
         let first = bytes.load(as: UInt8.self)
         let isFinal = first & 0x80 != 0
         let reservedBits = ReservedBits(rawValue: first & 0x70)
         let opcode = Opcode(headerByte: first)
-        if !allowsReservedBits(reservedBits, opcode) { return .failed(.reservedBitsSet(reservedBits)) }
+        if !allowedReservedBits.permits(reservedBits, opcode: opcode) {
+            return .failed(.reservedBitsSet(reservedBits))
+        }
         if opcode.isReserved { return .failed(.unknownOpcode(opcode.rawValue)) }
         if opcode.isControl && !isFinal { return .failed(.fragmentedControlFrame(opcode)) }
         if opcode.isData && messageInProgress { return .failed(.unfinishedFragmentedMessage) }

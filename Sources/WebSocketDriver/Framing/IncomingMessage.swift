@@ -8,13 +8,18 @@ struct IncomingMessage {
     let validatesAsItArrives: Bool
     private(set) var payload: [UInt8] = []
     private(set) var validator = UTF8Validator()
-    /// Payload bytes announced on the wire so far, for the `maxLength` check.
-    var wireLength = 0
 
     init(opcode: Opcode, reservedBits: ReservedBits, validatesAsItArrives: Bool) {
         self.opcode = opcode
         self.reservedBits = reservedBits
         self.validatesAsItArrives = validatesAsItArrives
+    }
+
+    /// Moves the payload out (leaving it empty), without copying or retaining it.
+    mutating func takePayload() -> [UInt8] {
+        var taken: [UInt8] = []
+        swap(&taken, &payload)
+        return taken
     }
 
     /// Appends `count` received bytes, unmasking them on the way; `false` if they make the text
@@ -48,15 +53,11 @@ struct IncomingMessage {
                 // fills are not touched, so an announced length alone costs no resident memory.
                 payload.reserveCapacity(frameLength)
             }
-            payload.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: count))
-            if let key = maskingKey, count > 0 {
-                payload.withUnsafeMutableBytes { all in
-                    Masking.apply(
-                        key: key,
-                        offset: maskOffset,
-                        to: UnsafeMutableRawBufferPointer(rebasing: all[start..<(start + count)])
-                    )
-                }
+            if let key = maskingKey {
+                payload.append(
+                    contentsOf: UnmaskedBytes(start: bytes, count: count, maskingKey: key, maskOffset: maskOffset))
+            } else {
+                payload.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: count))
             }
         }
         guard validatesAsItArrives else { return true }

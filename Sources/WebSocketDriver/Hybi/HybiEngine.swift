@@ -37,6 +37,14 @@ final class HybiEngine {
     private var payloadRemaining = 0
     private var maskOffset = 0
     private var message: IncomingMessage?
+    /// Payload bytes announced on the wire so far by the message being assembled, for the
+    /// `maxLength` check (kept out of `message` so that reading it never copies the message).
+    private var messageWireLength = 0
+    /// The reserved bits the negotiated extensions use (from `pipeline`, kept at hand for the
+    /// per-frame header check).
+    private var allowedReservedBits: ReservedBits = []
+    /// Whether `pipeline` has any extension (kept at hand for the per-message check).
+    private var hasExtensions = false
     private var controlPayload: [UInt8] = []
     /// Set once a close frame was received or the connection failed: nothing more is parsed.
     private var stopped = false
@@ -65,6 +73,8 @@ final class HybiEngine {
     func open(with pipeline: ExtensionPipeline, leftover: UnsafeRawBufferPointer? = nil) {
         guard state == .connecting || state == .notStarted else { return }
         self.pipeline = pipeline
+        allowedReservedBits = pipeline.reservedBits
+        hasExtensions = !pipeline.isEmpty
         state = .open
         // Held before `onOpen`, so that input its handler feeds comes after this.
         if let leftover, leftover.count > 0 { heldInput.append(contentsOf: leftover) }
@@ -195,7 +205,7 @@ final class HybiEngine {
     }
 
     private func transmitMessage(_ opcode: Opcode, _ payload: [UInt8]) -> Bool {
-        if pipeline.isEmpty {
+        if !hasExtensions {
             writeFrame(isFinal: true, reservedBits: [], opcode: opcode, payload: payload)
             return true
         }
@@ -346,14 +356,20 @@ final class HybiEngine {
     }
 
     private func parseHeader(_ bytes: UnsafeRawPointer, available: Int) -> FrameHeaderParse {
-        let pipeline = self.pipeline
+        let inProgress = isAssemblingMessage
         return rules.parse(
             bytes,
             available: available,
-            messageInProgress: message != nil,
-            messageLength: message?.wireLength ?? 0,
-            allowsReservedBits: { pipeline.allowsReservedBits($0, opcode: $1) }
+            messageInProgress: inProgress,
+            messageLength: inProgress ? messageWireLength : 0,
+            allowedReservedBits: allowedReservedBits
         )
+    }
+
+    /// Whether a data message is being assembled (tested without copying it).
+    private var isAssemblingMessage: Bool {
+        if case .some = message { return true }
+        return false
     }
 
     private func begin(_ header: FrameHeader) {
@@ -369,8 +385,9 @@ final class HybiEngine {
                     reservedBits: header.reservedBits,
                     validatesAsItArrives: header.opcode == .text && header.reservedBits.isEmpty
                 )
+                messageWireLength = 0
             }
-            message?.wireLength += header.payloadLength
+            messageWireLength += header.payloadLength
         }
     }
 
@@ -392,8 +409,8 @@ final class HybiEngine {
             maskOffset += count
             return true
         }
-        guard var assembly = message else { return false }
-        message = nil
+        // Taken out while it grows, so that its payload stays uniquely referenced (no copy).
+        guard var assembly = message.take() else { return false }
         let valid = assembly.append(
             bytes,
             count: count,
@@ -424,15 +441,14 @@ final class HybiEngine {
     }
 
     private func completeMessage() {
-        guard let assembly = message else { return }
-        message = nil
+        guard var assembly = message.take() else { return }
         if assembly.validatesAsItArrives && !assembly.validator.isComplete {
             fail(.invalidUTF8)
             return
         }
-        var payload = assembly.payload
+        var payload = assembly.takePayload()
         var isASCII = assembly.validator.isASCII
-        if !pipeline.isEmpty {
+        if hasExtensions {
             let incoming = Message(opcode: assembly.opcode, reservedBits: assembly.reservedBits, payload: payload)
             payload = []
             do {
@@ -447,7 +463,7 @@ final class HybiEngine {
             }
         }
         // What the extensions produced is checked again, whatever arrived on the wire.
-        if assembly.opcode == .text && (!pipeline.isEmpty || !assembly.validatesAsItArrives) {
+        if assembly.opcode == .text && (hasExtensions || !assembly.validatesAsItArrives) {
             var validator = UTF8Validator()
             let valid = payload.withUnsafeBytes { validator.validate($0) }
             guard valid && validator.isComplete else {

@@ -77,6 +77,31 @@ import Testing
         #expect(pieces == Self.reference(input, key: key, offset: 0))
     }
 
+    @Test func appendingUnmaskedBytesEqualsTheReference() {
+        // The array-append path: pieces unmasked straight into the array's storage, and the
+        // same bytes taken one at a time through the sequence's iterator.
+        var random = SplitMix64(seed: 6)
+        let key = random.bytes(4)
+        let wide = Self.wide(key)
+        let input = random.bytes(3000)
+        var appended: [UInt8] = [0xAA]
+        var offset = 0
+        input.withUnsafeBytes { all in
+            while offset < all.count {
+                let size = min(random.int(0...300), all.count - offset)
+                guard let base = all.baseAddress else { return }
+                let piece = UnmaskedBytes(start: base + offset, count: size, maskingKey: wide, maskOffset: offset)
+                appended.append(contentsOf: piece)
+                #expect(
+                    Array(piece.makeIterator().remaining)
+                        == Self.reference(
+                            Array(all[offset..<(offset + size)]), key: key, offset: offset))
+                offset += size
+            }
+        }
+        #expect(appended == [0xAA] + Self.reference(input, key: key, offset: 0))
+    }
+
     @Test func encoderMasksWithAFreshKeyEachTime() {
         var encoder = FrameEncoder(masks: true)
         var frames: [[UInt8]] = []
@@ -100,5 +125,15 @@ import Testing
         #expect(FrameEncoder.headerLength(payloadLength: 65535, masked: true) == 8)
         #expect(FrameEncoder.headerLength(payloadLength: 65536, masked: false) == 10)
         #expect(FrameEncoder.headerLength(payloadLength: 65536, masked: true) == 14)
+    }
+}
+
+extension UnmaskedBytes.Iterator {
+    /// The bytes this iterator has left, one `next()` at a time.
+    fileprivate var remaining: [UInt8] {
+        var copy = self
+        var bytes: [UInt8] = []
+        while let byte = copy.next() { bytes.append(byte) }
+        return bytes
     }
 }
