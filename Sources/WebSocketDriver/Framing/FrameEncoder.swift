@@ -68,18 +68,33 @@ struct FrameEncoder {
     }
 }
 
-/// Masking keys from the system's cryptographically secure generator, drawn eight bytes at a time.
+/// Masking keys from the system's cryptographically secure generator (RFC 6455 §10.3: keys
+/// must not be predictable), drawn a batch at a time so that a client does not make a system
+/// call per frame. The batch is allocated on first use: a server, which never masks, holds none.
 struct MaskingKeySource {
-    private var spare: UInt32?
+    /// Keys drawn per refill (one system call for 256 bytes).
+    static let batchSize = 64
+    private var batch: [UInt32] = []
+    private var used = 0
 
     mutating func next() -> UInt32 {
-        if let key = spare {
-            spare = nil
-            return key
+        if used == batch.count {
+            batch = Self.draw(Self.batchSize)
+            used = 0
         }
-        var generator = SystemRandomNumberGenerator()
-        let wide = generator.next()
-        spare = UInt32(truncatingIfNeeded: wide >> 32)
-        return UInt32(truncatingIfNeeded: wide)
+        defer { used += 1 }
+        return batch[used]
+    }
+
+    /// `count` random keys from the operating system.
+    private static func draw(_ count: Int) -> [UInt32] {
+        [UInt32](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            if !SystemRandom.fill(raw) {
+                var generator = SystemRandomNumberGenerator()
+                for index in 0..<count { buffer[index] = UInt32(truncatingIfNeeded: generator.next()) }
+            }
+            initialized = count
+        }
     }
 }

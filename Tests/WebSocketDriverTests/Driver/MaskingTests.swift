@@ -118,6 +118,20 @@ import Testing
         }
     }
 
+    @Test func maskingKeysStayUnpredictableAcrossBatches() {
+        // Several refills of the batch: keys must keep changing (two equal 32-bit keys among
+        // a thousand random ones are possible but rare; a stuck or zeroed batch is not).
+        var source = MaskingKeySource()
+        let keys = (0..<(MaskingKeySource.batchSize * 16)).map { _ in source.next() }
+        #expect(Set(keys).count >= keys.count - 2)
+        #expect(keys.filter { $0 == 0 }.count <= 1)
+        var bytes = [UInt8](repeating: 0, count: SystemRandom.maximumRequest)
+        #expect(bytes.withUnsafeMutableBytes { SystemRandom.fill($0) })
+        #expect(bytes.contains { $0 != 0 })
+        var tooMany = [UInt8](repeating: 0, count: SystemRandom.maximumRequest + 1)
+        #expect(!tooMany.withUnsafeMutableBytes { SystemRandom.fill($0) })
+    }
+
     @Test func encoderHeaderLengths() {
         #expect(FrameEncoder.headerLength(payloadLength: 0, masked: false) == 2)
         #expect(FrameEncoder.headerLength(payloadLength: 125, masked: true) == 6)
