@@ -4,8 +4,12 @@ internal import WebSocketExtensions
 /// with the negotiated parameters.
 ///
 /// zlib streams are created on first use. A direction without context takeover releases its
-/// stream after every message; ``close()`` releases both, and deinit frees anything left.
-final class DeflateCodec {
+/// stream after every message; ``close()`` releases both, and the streams' own deinit frees
+/// anything left.
+///
+/// A value stored inline in its session (one object per connection, not two); the
+/// configuration is one shared reference.
+struct DeflateCodec {
     let configuration: PermessageDeflate
     let parameters: NegotiatedParameters
     private var deflater: Deflater?
@@ -53,7 +57,7 @@ final class DeflateCodec {
     ///
     /// An empty message compresses to the single byte `00` (RFC 7692 §7.2.3.6), without touching
     /// zlib.
-    func processOutgoing(_ message: Message) throws(PermessageDeflate.ProcessingError) -> Message {
+    mutating func processOutgoing(_ message: Message) throws(PermessageDeflate.ProcessingError) -> Message {
         guard !isClosed else { throw .sessionClosed }
         guard message.opcode.isData, message.payload.count >= configuration.compressionThreshold else {
             return message
@@ -78,7 +82,7 @@ final class DeflateCodec {
     ///
     /// - Throws: ``WebSocketExtensions/ExtensionMessageTooLarge`` once the output would exceed
     ///   `maxLength` bytes, or ``PermessageDeflate/ProcessingError``.
-    func processIncoming(_ message: Message, maxLength: Int) throws -> Message {
+    mutating func processIncoming(_ message: Message, maxLength: Int) throws -> Message {
         guard !isClosed else { throw PermessageDeflate.ProcessingError.sessionClosed }
         guard message.opcode.isData, message.reservedBits.contains(.rsv1) else { return message }
         var inflated = message
@@ -100,13 +104,13 @@ final class DeflateCodec {
 
     /// Releases both zlib streams; later processing fails with
     /// ``PermessageDeflate/ProcessingError/sessionClosed``. Calling it again does nothing.
-    func close() {
+    mutating func close() {
         isClosed = true
         deflater = nil
         inflater = nil
     }
 
-    private func activeDeflater() throws(PermessageDeflate.ProcessingError) -> Deflater {
+    private mutating func activeDeflater() throws(PermessageDeflate.ProcessingError) -> Deflater {
         if let deflater { return deflater }
         let created = try Deflater(settings: deflaterSettings)
         deflater = created
@@ -114,7 +118,7 @@ final class DeflateCodec {
         return created
     }
 
-    private func activeInflater() throws(Inflater.Failure) -> Inflater {
+    private mutating func activeInflater() throws(Inflater.Failure) -> Inflater {
         if let inflater { return inflater }
         do {
             let created = try Inflater(windowBits: inflateWindowBits)

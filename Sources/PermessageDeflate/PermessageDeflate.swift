@@ -44,22 +44,57 @@ public struct PermessageDeflate: WebSocketExtension {
     /// RSV1, the bit RFC 7692 §6 assigns to permessage-deflate.
     public var reservedBits: ReservedBits { .rsv1 }
 
+    /// The option values, shared through one reference by every copy of the extension and every
+    /// connection's session (a session keeps its configuration while the connection is open).
+    private final class Settings: Sendable {
+        let compressionLevel: Int
+        let memoryLevel: Int
+        let strategy: Strategy
+        let noContextTakeover: Bool
+        let requestNoContextTakeover: Bool
+        let maxWindowBits: Int?
+        let requestMaxWindowBits: Int?
+        let compressionThreshold: Int
+
+        init(
+            compressionLevel: Int,
+            memoryLevel: Int,
+            strategy: Strategy,
+            noContextTakeover: Bool,
+            requestNoContextTakeover: Bool,
+            maxWindowBits: Int?,
+            requestMaxWindowBits: Int?,
+            compressionThreshold: Int
+        ) {
+            self.compressionLevel = compressionLevel
+            self.memoryLevel = memoryLevel
+            self.strategy = strategy
+            self.noContextTakeover = noContextTakeover
+            self.requestNoContextTakeover = requestNoContextTakeover
+            self.maxWindowBits = maxWindowBits
+            self.requestMaxWindowBits = requestMaxWindowBits
+            self.compressionThreshold = compressionThreshold
+        }
+    }
+
+    private let settings: Settings
+
     /// The zlib compression level for our direction: `-1` (zlib's default, level 6) or `0...9`.
     ///
     /// Default ``defaultCompressionLevel``. Local only; never negotiated.
-    public let compressionLevel: Int
+    public var compressionLevel: Int { settings.compressionLevel }
 
     /// The zlib memory level (`1...9`) for our compressor: the hash table and the block buffer
     /// each take `2^(memoryLevel + 8)` bytes.
     ///
     /// Default ``defaultMemoryLevel``. Local only; never negotiated.
-    public let memoryLevel: Int
+    public var memoryLevel: Int { settings.memoryLevel }
 
     /// The zlib strategy of our compressor. Default ``Strategy/default``.
     ///
     /// When our direction's window is 8 bits, any strategy that can emit matches further back
     /// than 256 bytes is replaced by ``Strategy/runLength`` (see ``maxWindowBits``).
-    public let strategy: Strategy
+    public var strategy: Strategy { settings.strategy }
 
     /// Whether we reset our compression context after every message (our direction's
     /// `*_no_context_takeover`). Default `false`.
@@ -67,7 +102,7 @@ public struct PermessageDeflate: WebSocketExtension {
     /// A client offers `client_no_context_takeover`; a server answers
     /// `server_no_context_takeover`. Either way the compressor is released after each message,
     /// which keeps idle connections small at some cost in compression ratio.
-    public let noContextTakeover: Bool
+    public var noContextTakeover: Bool { settings.noContextTakeover }
 
     /// Whether we ask the peer to reset its compression context after every message. Default
     /// `false`.
@@ -76,7 +111,7 @@ public struct PermessageDeflate: WebSocketExtension {
     /// handshake if the server's response does not include it. A server answers
     /// `client_no_context_takeover` (RFC 7692 §7.1.1.2 lets it do so unasked). Our inflater is
     /// then released after each message.
-    public let requestNoContextTakeover: Bool
+    public var requestNoContextTakeover: Bool { settings.requestNoContextTakeover }
 
     /// The largest LZ77 window (`8...15` bits) our compressor may use, or `nil` for no limit of
     /// our own (15). Default `nil`.
@@ -90,7 +125,7 @@ public struct PermessageDeflate: WebSocketExtension {
     /// 9-bit window and the ``Strategy/runLength`` strategy (or ``Strategy/huffmanOnly`` if
     /// configured), whose matches never reach further back than one byte: the output always
     /// inflates with a 256-byte window.
-    public let maxWindowBits: Int?
+    public var maxWindowBits: Int? { settings.maxWindowBits }
 
     /// The largest LZ77 window (`8...15` bits) we ask the peer's compressor to use, or `nil` to
     /// ask nothing. Default `nil`.
@@ -100,27 +135,29 @@ public struct PermessageDeflate: WebSocketExtension {
     /// `client_max_window_bits=M` with M the smaller of this and the client's offered value —
     /// only when the client offered `client_max_window_bits` at all, since RFC 7692 §7.1.2.2
     /// forbids it otherwise.
-    public let requestMaxWindowBits: Int?
+    public var requestMaxWindowBits: Int? { settings.requestMaxWindowBits }
 
     /// Outgoing messages shorter than this many bytes are sent uncompressed, without RSV1 (RFC
     /// 7692 §6 lets each message choose). `0` compresses every message, including empty ones.
     ///
     /// Default ``defaultCompressionThreshold``.
-    public let compressionThreshold: Int
+    public var compressionThreshold: Int { settings.compressionThreshold }
 
     /// Creates the extension with every option at its default: level `-1`, memory level 5, the
     /// default strategy, context takeover in both directions, 15-bit windows, and a compression
     /// threshold of ``defaultCompressionThreshold`` bytes. A client offers
     /// `permessage-deflate; client_max_window_bits`.
     public init() {
-        self.compressionLevel = Self.defaultCompressionLevel
-        self.memoryLevel = Self.defaultMemoryLevel
-        self.strategy = .default
-        self.noContextTakeover = false
-        self.requestNoContextTakeover = false
-        self.maxWindowBits = nil
-        self.requestMaxWindowBits = nil
-        self.compressionThreshold = Self.defaultCompressionThreshold
+        self.settings = Settings(
+            compressionLevel: Self.defaultCompressionLevel,
+            memoryLevel: Self.defaultMemoryLevel,
+            strategy: .default,
+            noContextTakeover: false,
+            requestNoContextTakeover: false,
+            maxWindowBits: nil,
+            requestMaxWindowBits: nil,
+            compressionThreshold: Self.defaultCompressionThreshold
+        )
     }
 
     /// Creates a configured extension.
@@ -156,14 +193,16 @@ public struct PermessageDeflate: WebSocketExtension {
             throw .invalidRequestMaxWindowBits(requestMaxWindowBits)
         }
         guard compressionThreshold >= 0 else { throw .invalidCompressionThreshold(compressionThreshold) }
-        self.compressionLevel = compressionLevel
-        self.memoryLevel = memoryLevel
-        self.strategy = strategy
-        self.noContextTakeover = noContextTakeover
-        self.requestNoContextTakeover = requestNoContextTakeover
-        self.maxWindowBits = maxWindowBits
-        self.requestMaxWindowBits = requestMaxWindowBits
-        self.compressionThreshold = compressionThreshold
+        self.settings = Settings(
+            compressionLevel: compressionLevel,
+            memoryLevel: memoryLevel,
+            strategy: strategy,
+            noContextTakeover: noContextTakeover,
+            requestNoContextTakeover: requestNoContextTakeover,
+            maxWindowBits: maxWindowBits,
+            requestMaxWindowBits: requestMaxWindowBits,
+            compressionThreshold: compressionThreshold
+        )
     }
 
     /// Creates a client session, which offers exactly one set of parameters (sorted by name):

@@ -5,7 +5,7 @@ final class PermessageDeflateServerSession: ServerExtensionSession {
     /// The response parameters.
     let response: DeflateParameters
     /// Message processing.
-    let codec: DeflateCodec
+    private(set) var codec: DeflateCodec
 
     init(configuration: PermessageDeflate, offer: DeflateParameters) {
         let outcome = ServerNegotiation.respond(to: offer, configuration: configuration)

@@ -116,7 +116,10 @@ public final class FayeHTTPHandler: ChannelInboundHandler, RemovableChannelHandl
                 method: head.method.rawValue,
                 target: head.uri,
                 version: "HTTP/\(head.version.major).\(head.version.minor)",
-                headers: HeaderFields(head.headers.map { ($0.name, $0.value) }),
+                // Well-known long names and values as literals: a WebSocket keeps its request.
+                headers: HeaderFields(
+                    head.headers.map { (CommonHeaderStrings.shared($0.name), CommonHeaderStrings.shared($0.value)) }
+                ),
                 body: body
             ),
             remoteAddress: context.channel.remoteAddress,

@@ -172,6 +172,9 @@ public final class FayeServer: Sendable {
         try sync.addHandler(HTTPServerPipelineHandler())
         try sync.addHandler(HandshakeTimeoutHandler(timeout: configuration.handshakeTimeout))
         try sync.addHandler(FayeHTTPHandler(configuration: handlerConfiguration, responder: responder))
+        // Only when info lines are logged: the close callback and the peer's description cost
+        // memory per open connection.
+        guard logger.logLevel <= .info else { return }
         let peer = channel.remoteAddress.map { "\($0)" } ?? "?"
         logger.info("connection from \(peer)")
         channel.closeFuture.whenComplete { _ in logger.info("connection from \(peer) closed") }
@@ -247,10 +250,15 @@ final class SocketTracker: Sendable {
         let id = ObjectIdentifier(socket)
         sockets.withLockedValue { $0[id] = socket }
         // Not a close listener: it would take the close event that, with no listener of the
-        // user's yet, must be kept for the first one added later.
-        socket.closeFuture().whenComplete { [weak self] _ in
-            self?.sockets.withLockedValue { _ = $0.removeValue(forKey: id) }
-        }
+        // user's yet, must be kept for the first one added later. Not a close future either: a
+        // promise and its callback per open socket cost memory; the hook captures only `self`.
+        let hooked = socket.setClosedHook { [self] socket in self.remove(socket) }
+        if !hooked { remove(socket) }
+    }
+
+    private func remove(_ socket: WebSocket) {
+        let id = ObjectIdentifier(socket)
+        sockets.withLockedValue { _ = $0.removeValue(forKey: id) }
     }
 
     func all() -> [WebSocket] {

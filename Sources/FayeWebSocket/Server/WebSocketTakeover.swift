@@ -14,7 +14,7 @@ struct WebSocketTakeover: ConnectionTakeover {
         let collector = OutputCollector(allocator: channel.allocator)
         let driver = Driver.forRequest(request.request, options: try options.driverOptions()) { collector.append($0) }
         let socket = WebSocket(
-            url: request.url(plain: "ws", secure: "wss"),
+            address: .request(secure: request.isSecure),
             eventLoop: channel.eventLoop,
             request: request.request,
             options: options

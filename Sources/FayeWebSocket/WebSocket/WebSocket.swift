@@ -28,16 +28,75 @@ public final class WebSocket: Sendable {
         var message = ListenerList<WebSocketMessage>()
         var error = ListenerList<WebSocketError>()
         var close = ListenerList<CloseEvent>()
+        var closeEvent: CloseEvent?
+        /// The channel handler, once attached; dropped after the close event.
+        var handler: NIOLoopBound<WebSocketHandler>?
+        /// Runs once, right after the close event (the server's socket tracker).
+        var closedHook: (@Sendable (WebSocket) -> Void)?
+        /// What many connections never use, allocated on first use: an idle server socket
+        /// stays smaller without it.
+        private var rare: Rare?
+
+        var messageSource: WebSocketMessages.Producer.Source? {
+            get { rare?.messageSource }
+            set { if rare != nil || newValue != nil { rareState().messageSource = newValue } }
+        }
+
+        var messages: WebSocketMessages? {
+            get { rare?.messages }
+            set { if rare != nil || newValue != nil { rareState().messages = newValue } }
+        }
+
+        var closeWaiters: [EventLoopPromise<CloseEvent>] {
+            get { rare?.closeWaiters ?? [] }
+            set { if rare != nil || !newValue.isEmpty { rareState().closeWaiters = newValue } }
+        }
+
+        /// The handshake response a client received.
+        var response: HandshakeResponse? {
+            get { rare?.response }
+            set { if rare != nil || newValue != nil { rareState().response = newValue } }
+        }
+
+        private mutating func rareState() -> Rare {
+            if let rare { return rare }
+            let made = Rare()
+            rare = made
+            return made
+        }
+    }
+
+    /// The seldom-used part of ``State``. Only touched under the state lock, through the one
+    /// ``State`` value the lock guards (which is never copied to be mutated elsewhere).
+    final class Rare: @unchecked Sendable {
         var messageSource: WebSocketMessages.Producer.Source?
         var messages: WebSocketMessages?
         var closeWaiters: [EventLoopPromise<CloseEvent>] = []
-        var closeEvent: CloseEvent?
         var response: HandshakeResponse?
+    }
+
+    /// Where ``url`` comes from.
+    enum Address: Sendable {
+        /// A client's URL.
+        case url(String)
+        /// A server socket's URL, built from the request's `Host` and target when read, so that
+        /// an open connection does not keep a copy of it.
+        case request(secure: Bool)
     }
 
     /// The URL: for a server, `ws://` or `wss://` plus the request's `Host` and target; for a
     /// client, the URL it connects to (without credentials).
-    public let url: String
+    public var url: String {
+        switch address {
+        case .url(let url):
+            return url
+        case .request(let secure):
+            guard let request else { return "" }
+            return ServerRequest(request: request, isTLS: secure).url(plain: "ws", secure: "wss")
+        }
+    }
+
+    private let address: Address
     /// The event loop the connection lives on.
     public let eventLoop: any EventLoop
     /// The handshake request (server side).
@@ -49,27 +108,50 @@ public final class WebSocket: Sendable {
 
     let options: WebSocketOptions
     let state: NIOLockedValueBox<State>
-    private let handlerBox: NIOLockedValueBox<NIOLoopBound<WebSocketHandler>?>
 
-    init(url: String, eventLoop: any EventLoop, request: IncomingRequest?, options: WebSocketOptions) {
-        self.url = url
+    /// A client socket.
+    convenience init(url: String, eventLoop: any EventLoop, request: IncomingRequest?, options: WebSocketOptions) {
+        self.init(address: .url(url), eventLoop: eventLoop, request: request, options: options)
+    }
+
+    init(address: Address, eventLoop: any EventLoop, request: IncomingRequest?, options: WebSocketOptions) {
+        self.address = address
         self.eventLoop = eventLoop
         self.request = request
         self.options = options
         self.state = NIOLockedValueBox(State())
-        self.handlerBox = NIOLockedValueBox(nil)
     }
 
     func attach(_ handler: WebSocketHandler) {
-        handlerBox.withLockedValue { $0 = NIOLoopBound(handler, eventLoop: eventLoop) }
+        let bound = NIOLoopBound(handler, eventLoop: eventLoop)
+        state.withLockedValue { $0.handler = bound }
+    }
+
+    /// Sets the hook that runs once, on the event loop, right after the close event.
+    /// - Returns: `false` (and sets nothing) when the socket is already closed.
+    func setClosedHook(_ hook: @escaping @Sendable (WebSocket) -> Void) -> Bool {
+        state.withLockedValue { state in
+            guard state.closeEvent == nil else { return false }
+            state.closedHook = hook
+            return true
+        }
+    }
+
+    /// Runs (and drops) the closed hook; called once the close event was dispatched.
+    func runClosedHook() {
+        let hook = state.withLockedValue { state in
+            defer { state.closedHook = nil }
+            return state.closedHook
+        }
+        hook?(self)
     }
 
     /// Once the close event was dispatched: drops the handler (which keeps the socket) and the
     /// listeners (which can never run again, and often capture the socket), so that a closed
     /// socket is freed when its user lets go of it.
     func releaseAfterClose() {
-        handlerBox.withLockedValue { $0 = nil }
         state.withLockedValue { state in
+            state.handler = nil
             state.open.removeAllListeners()
             state.message.removeAllListeners()
             state.error.removeAllListeners()
@@ -87,14 +169,14 @@ public final class WebSocket: Sendable {
         otherwise: (@Sendable () -> Void)? = nil
     ) {
         if eventLoop.inEventLoop {
-            guard let bound = handlerBox.withLockedValue({ $0 }) else {
+            guard let bound = state.withLockedValue({ $0.handler }) else {
                 otherwise?()
                 return
             }
             body(bound.value)
         } else {
             eventLoop.execute {
-                guard let bound = self.handlerBox.withLockedValue({ $0 }) else {
+                guard let bound = self.state.withLockedValue({ $0.handler }) else {
                     otherwise?()
                     return
                 }
@@ -175,7 +257,7 @@ public final class WebSocket: Sendable {
 
     func dispatch<Event: Sendable>(_ list: WritableKeyPath<State, ListenerList<Event>>, _ event: Event) {
         let listeners = state.withLockedValue { $0[keyPath: list].dispatch(event) }
-        for listener in listeners { listener(event) }
+        listeners.callAll(event)
     }
 
     // MARK: - Messages
@@ -216,14 +298,17 @@ public final class WebSocket: Sendable {
     }
 
     /// Delivers a received message to the listeners (or buffers it for the first one) and to the
-    /// sequence; `false` when the sequence's consumer lags (stop reading). One lock for both, so
-    /// that a sequence made meanwhile gets the message exactly once.
+    /// sequence, if the socket is open; `false` when the sequence's consumer lags (stop reading).
+    /// One lock for the state check and both, so that a sequence made meanwhile gets the message
+    /// exactly once.
     func deliver(_ message: WebSocketMessage) -> Bool {
-        let (listeners, source) = state.withLockedValue {
-            state -> ([@Sendable (WebSocketMessage) -> Void], WebSocketMessages.Producer.Source?) in
-            (state.message.dispatch(message), state.messageSource)
+        let delivery = state.withLockedValue {
+            state -> (ListenerList<WebSocketMessage>.Listeners, WebSocketMessages.Producer.Source?)? in
+            guard state.readyState == .open else { return nil }
+            return (state.message.dispatch(message), state.messageSource)
         }
-        for listener in listeners { listener(message) }
+        guard let (listeners, source) = delivery else { return true }
+        listeners.callAll(message)
         guard let source else { return true }
         switch source.yield(message) {
         case .produceMore: return true
@@ -256,6 +341,15 @@ public final class WebSocket: Sendable {
     /// - Returns: `false` once closing or closed.
     @discardableResult
     public func send(_ message: WebSocketMessage) -> Bool {
+        if eventLoop.inEventLoop {
+            // One lock for the state and the handler (an echo sends once per message received).
+            let (sendable, bound) = state.withLockedValue { state in
+                (state.readyState.rawValue <= WebSocketReadyState.open.rawValue, state.handler)
+            }
+            guard sendable else { return false }
+            bound?.value.send(message, promise: nil)
+            return true
+        }
         guard readyState.rawValue <= WebSocketReadyState.open.rawValue else { return false }
         withHandler { $0.send(message, promise: nil) }
         return true

@@ -71,16 +71,20 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         flush(promise: nil)
     }
 
+    /// The driver's callbacks all capture one ``DriverEvents`` (a closure capturing a single
+    /// object strongly needs no context allocation of its own; four `[unowned self]` closures
+    /// would each allocate one).
     private func wireDriver() {
-        driver.onOpen = { [unowned self] in self.driverOpened() }
-        driver.onMessage = { [unowned self] message in self.driverMessage(message) }
-        driver.onError = { [unowned self] error in
-            self.reportError(WebSocketError(message: error.description, protocolError: error))
+        let events = DriverEvents(handler: self)
+        driver.onOpen = { events.handler.driverOpened() }
+        driver.onMessage = { message in events.handler.driverMessage(message) }
+        driver.onError = { error in
+            events.handler.reportError(WebSocketError(message: error.description, protocolError: error))
         }
-        driver.onClose = { [unowned self] event in self.beginClose(event, immediately: false) }
+        driver.onClose = { event in events.handler.beginClose(event, immediately: false) }
     }
 
-    private func driverOpened() {
+    fileprivate func driverOpened() {
         let response = driver.response
         let opened = socket.state.withLockedValue { state -> Bool in
             state.response = response
@@ -97,8 +101,8 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         socket.dispatch(\.open, ())
     }
 
-    private func driverMessage(_ message: WebSocketMessage) {
-        guard socket.readyState == .open else { return }
+    fileprivate func driverMessage(_ message: WebSocketMessage) {
+        // Delivered only while open (checked under the same lock as the delivery).
         if !socket.deliver(message) { readingPaused = true }
     }
 
@@ -108,7 +112,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         beginClose(CloseEvent(code: .abnormalClosure), immediately: true)
     }
 
-    private func reportError(_ error: WebSocketError) {
+    fileprivate func reportError(_ error: WebSocketError) {
         let response = driver.response
         socket.state.withLockedValue { if $0.response == nil { $0.response = response } }
         guard !errorReported, socket.readyState.rawValue <= WebSocketReadyState.open.rawValue else { return }
@@ -118,7 +122,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The driver finished (or the connection must end): save the close parameters, write what
     /// is pending, then close the transport; the close event fires once it is gone.
-    private func beginClose(_ event: CloseEvent, immediately: Bool) {
+    fileprivate func beginClose(_ event: CloseEvent, immediately: Bool) {
         let alreadyClosed = socket.state.withLockedValue { state -> Bool in
             if state.readyState == .closed { return true }
             state.readyState = .closing
@@ -174,6 +178,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         pendingWriteCompletions = []
         socket.dispatch(\.close, event)
         for waiter in waiters { waiter.succeed(event) }
+        socket.runClosedHook()
         socket.releaseAfterClose()
         driver.onOpen = nil
         driver.onMessage = nil
@@ -359,5 +364,15 @@ extension TimeAmount {
     init(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components
         self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
+
+/// What the driver's callbacks hold: the handler, without keeping it alive (the handler keeps
+/// the driver).
+private final class DriverEvents {
+    unowned let handler: WebSocketHandler
+
+    init(handler: WebSocketHandler) {
+        self.handler = handler
     }
 }
