@@ -6,13 +6,24 @@ struct IncomingMessage {
     let reservedBits: ReservedBits
     /// Whether text is validated frame by frame (no extension transforms it).
     let validatesAsItArrives: Bool
+    /// Whether a text message that arrives whole may go straight to a `String` (no extension
+    /// needs its bytes), skipping the byte array.
+    let makesTextDirectly: Bool
     private(set) var payload: [UInt8] = []
     private(set) var validator = UTF8Validator()
+    /// The message as text, when it was made directly from the read buffer.
+    private(set) var text: String?
 
-    init(opcode: Opcode, reservedBits: ReservedBits, validatesAsItArrives: Bool) {
+    /// The largest whole text message made directly into a `String` (the size the standard
+    /// library always places on the stack for a temporary allocation). Larger ones go through
+    /// the payload array, whose allocation is then a small part of the cost.
+    static let directTextLimit = 1024
+
+    init(opcode: Opcode, reservedBits: ReservedBits, validatesAsItArrives: Bool, makesTextDirectly: Bool) {
         self.opcode = opcode
         self.reservedBits = reservedBits
         self.validatesAsItArrives = validatesAsItArrives
+        self.makesTextDirectly = makesTextDirectly && validatesAsItArrives && opcode == .text
     }
 
     /// Moves the payload out (leaving it empty), without copying or retaining it.
@@ -33,6 +44,24 @@ struct IncomingMessage {
         frameLength: Int
     ) -> Bool {
         let start = payload.count
+        if start == 0 && wholeFrame && makesTextDirectly && count <= Self.directTextLimit {
+            // A whole small text message: unmasked into temporary memory on the stack, checked
+            // there, then copied once into the `String`; no array is allocated.
+            return withUnsafeTemporaryAllocation(byteCount: max(count, 1), alignment: 1) { scratch in
+                guard let destination = scratch.baseAddress else { return false }
+                if let key = maskingKey {
+                    Masking.apply(key: key, offset: maskOffset, from: bytes, to: destination, count: count)
+                } else {
+                    destination.copyMemory(from: bytes, byteCount: count)
+                }
+                let unmasked = UnsafeRawBufferPointer(start: destination, count: count)
+                guard validator.validate(unmasked) else { return false }
+                if validator.isComplete {
+                    text = ValidatedText.string(unmasked, isASCII: validator.isASCII)
+                }
+                return true
+            }
+        }
         if start == 0 && wholeFrame {
             // The common case: a whole unfragmented message in one read, copied and unmasked in
             // one pass into an exactly sized buffer.

@@ -14,4 +14,15 @@ enum ValidatedText {
             return String(decoding: bytes, as: UTF8.self)
         }
     }
+
+    /// A `String` holding the bytes at `bytes`, which must be complete, valid UTF-8.
+    static func string(_ bytes: UnsafeRawBufferPointer, isASCII: Bool) -> String {
+        let elements = bytes.assumingMemoryBound(to: UInt8.self)
+        if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
+            let text = UTF8Span(unchecked: elements.span, isKnownASCII: isASCII)
+            return String(copying: text)
+        } else {
+            return String(decoding: elements, as: UTF8.self)
+        }
+    }
 }

@@ -383,7 +383,8 @@ final class HybiEngine {
                 message = IncomingMessage(
                     opcode: header.opcode,
                     reservedBits: header.reservedBits,
-                    validatesAsItArrives: header.opcode == .text && header.reservedBits.isEmpty
+                    validatesAsItArrives: header.opcode == .text && header.reservedBits.isEmpty,
+                    makesTextDirectly: !hasExtensions
                 )
                 messageWireLength = 0
             }
@@ -409,17 +410,17 @@ final class HybiEngine {
             maskOffset += count
             return true
         }
-        // Taken out while it grows, so that its payload stays uniquely referenced (no copy).
-        guard var assembly = message.take() else { return false }
-        let valid = assembly.append(
-            bytes,
-            count: count,
-            maskingKey: header.isMasked ? header.maskingKey : nil,
-            maskOffset: maskOffset,
-            wholeFrame: count == header.payloadLength && header.isFinal,
-            frameLength: header.payloadLength
-        )
-        message = assembly
+        // Appended to in place (optional chaining on the stored property): never copied.
+        guard
+            let valid = message?.append(
+                bytes,
+                count: count,
+                maskingKey: header.isMasked ? header.maskingKey : nil,
+                maskOffset: maskOffset,
+                wholeFrame: count == header.payloadLength && header.isFinal,
+                frameLength: header.payloadLength
+            )
+        else { return false }
         maskOffset += count
         if !valid {
             fail(.invalidUTF8)
@@ -474,7 +475,7 @@ final class HybiEngine {
         }
         if assembly.opcode == .text {
             // Validated above (as it arrived, or after the extensions): no second pass.
-            context.onMessage?(.text(ValidatedText.string(payload, isASCII: isASCII)))
+            context.onMessage?(.text(assembly.text ?? ValidatedText.string(payload, isASCII: isASCII)))
         } else {
             context.onMessage?(.binary(payload))
         }
