@@ -243,9 +243,10 @@ struct PerformanceDocument {
           compressing every message against NIO sending it uncompressed; they show the cost of
           compression (the load generator also inflates only our replies), not a like-for-like
           ratio. The targets apply to the rows without deflate.
-        - **idle with deflate**: the negotiated extension keeps its session, codec and
-          parameters per connection (no zlib stream until the first message); that is the
-          difference between the two idle rows.
+        - **idle with deflate**: the negotiated extension keeps its session (with its codec
+          inline, the options shared between connections) and the pipeline that runs it; no
+          zlib stream exists until the first message. That is the difference between the two
+          idle rows.
 
         """
 }

@@ -28,8 +28,9 @@ public final class Driver {
     public typealias Output = (UnsafeRawBufferPointer) -> Void
 
     private enum Mode {
-        /// A server driver still reading the request head.
-        case awaitingRequest(HTTPHeadParser)
+        /// A server driver still reading the request head (boxed: the parser is large and is
+        /// dropped once the head is read, so an open connection does not carry its space).
+        indirect case awaitingRequest(HTTPHeadParser)
         /// The request head could not be parsed; the driver is closed.
         case refused
         case engine(any DriverEngine)
