@@ -164,7 +164,7 @@ public final class EventSource: Sendable {
 
     func dispatch<Event: Sendable>(_ list: WritableKeyPath<State, ListenerList<Event>>, _ event: Event) {
         let listeners = state.withLockedValue { $0[keyPath: list].dispatch(event) }
-        for listener in listeners { listener(event) }
+        listeners.callAll(event)
     }
 
     // MARK: - Sending

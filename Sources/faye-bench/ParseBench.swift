@@ -10,6 +10,9 @@ struct ParseBench {
 
     static let sizes = [16, 1024, 64 * 1024, 1024 * 1024]
     static let chunkSize = 64 * 1024
+    /// The driver's limit for whole text messages made straight into a `String` without a byte
+    /// array (`IncomingMessage.directTextLimit`, internal to the driver).
+    static let directTextLimit = 1024
 
     /// One parse case.
     struct Case {

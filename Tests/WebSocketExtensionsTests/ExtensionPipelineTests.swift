@@ -220,6 +220,20 @@ struct ExtensionPipelineReservedBitsTests {
         }
     }
 
+    @Test("ReservedBits.permits: any bits in use on a data frame, none elsewhere, none unused")
+    func permitsRule() {
+        let sets: [ReservedBits] = [[], .rsv1, .rsv2, .rsv3, [.rsv1, .rsv2], [.rsv1, .rsv3], .all]
+        for raw in UInt8(0)...15 {
+            let opcode = Opcode(headerByte: raw)
+            for inUse in sets {
+                for bits in sets {
+                    let expected = bits.isEmpty || (Self.dataOpcodes.contains(opcode) && inUse.isSuperset(of: bits))
+                    #expect(inUse.permits(bits, opcode: opcode) == expected, "\(inUse) \(bits) \(opcode)")
+                }
+            }
+        }
+    }
+
     @Test("only the accepted extension's bit is allowed")
     func singleExtension() throws {
         let log = CallLog()

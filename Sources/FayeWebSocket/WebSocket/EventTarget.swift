@@ -47,26 +47,13 @@ package struct ListenerList<Event: Sendable>: Sendable {
     }
 
     /// The listeners one dispatch calls, outside the lock that guards the list.
-    package struct Listeners: Sendable, Sequence {
+    package struct Listeners: Sendable {
         fileprivate let entries: [Entry]
 
-        /// Calls every listener with `event`, in order. Cheaper than iterating: no closure is
-        /// converted to another representation on the way.
+        /// Calls every listener with `event`, in order (no closure is converted to another
+        /// representation on the way).
         package func callAll(_ event: Event) {
             for entry in entries { entry.call(event) }
-        }
-
-        package func makeIterator() -> Iterator {
-            Iterator(base: entries.makeIterator())
-        }
-
-        /// The listeners, in order.
-        package struct Iterator: IteratorProtocol {
-            fileprivate var base: IndexingIterator<[Entry]>
-
-            package mutating func next() -> (@Sendable (Event) -> Void)? {
-                base.next()?.call
-            }
         }
     }
 }

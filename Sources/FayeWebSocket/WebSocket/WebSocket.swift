@@ -39,30 +39,36 @@ public final class WebSocket: Sendable {
 
         var messageSource: WebSocketMessages.Producer.Source? {
             get { rare?.messageSource }
-            set { if rare != nil || newValue != nil { rareState().messageSource = newValue } }
+            set { setRare(\.messageSource, newValue, isEmpty: newValue == nil) }
         }
 
         var messages: WebSocketMessages? {
             get { rare?.messages }
-            set { if rare != nil || newValue != nil { rareState().messages = newValue } }
+            set { setRare(\.messages, newValue, isEmpty: newValue == nil) }
         }
 
         var closeWaiters: [EventLoopPromise<CloseEvent>] {
             get { rare?.closeWaiters ?? [] }
-            set { if rare != nil || !newValue.isEmpty { rareState().closeWaiters = newValue } }
+            set { setRare(\.closeWaiters, newValue, isEmpty: newValue.isEmpty) }
         }
 
         /// The handshake response a client received.
         var response: HandshakeResponse? {
             get { rare?.response }
-            set { if rare != nil || newValue != nil { rareState().response = newValue } }
+            set { setRare(\.response, newValue, isEmpty: newValue == nil) }
         }
 
-        private mutating func rareState() -> Rare {
-            if let rare { return rare }
-            let made = Rare()
-            rare = made
-            return made
+        /// Stores `value` in the rare part, which is created only for a value that is not empty.
+        private mutating func setRare<Value>(
+            _ field: ReferenceWritableKeyPath<Rare, Value>, _ value: Value, isEmpty: Bool
+        ) {
+            if let rare {
+                rare[keyPath: field] = value
+            } else if !isEmpty {
+                let made = Rare()
+                made[keyPath: field] = value
+                rare = made
+            }
         }
     }
 

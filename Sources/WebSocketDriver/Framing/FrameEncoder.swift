@@ -72,8 +72,8 @@ struct FrameEncoder {
 /// must not be predictable), drawn a batch at a time so that a client does not make a system
 /// call per frame. The batch is allocated on first use: a server, which never masks, holds none.
 struct MaskingKeySource {
-    /// Keys drawn per refill (one system call for 256 bytes).
-    static let batchSize = 64
+    /// Keys drawn per refill: as many as one system call returns.
+    static let batchSize = SystemRandom.maximumRequest / MemoryLayout<UInt32>.size
     private var batch: [UInt32] = []
     private var used = 0
 

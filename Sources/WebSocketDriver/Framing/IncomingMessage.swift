@@ -19,11 +19,14 @@ struct IncomingMessage {
     /// the payload array, whose allocation is then a small part of the cost.
     static let directTextLimit = 1024
 
-    init(opcode: Opcode, reservedBits: ReservedBits, validatesAsItArrives: Bool, makesTextDirectly: Bool) {
+    /// - Parameter extensionsActive: whether negotiated extensions may transform the message
+    ///   (then it is always assembled as bytes and handed to them).
+    init(opcode: Opcode, reservedBits: ReservedBits, extensionsActive: Bool) {
         self.opcode = opcode
         self.reservedBits = reservedBits
-        self.validatesAsItArrives = validatesAsItArrives
-        self.makesTextDirectly = makesTextDirectly && validatesAsItArrives && opcode == .text
+        // Reserved bits mean an extension transformed the payload: check what it produces.
+        self.validatesAsItArrives = opcode == .text && reservedBits.isEmpty
+        self.makesTextDirectly = validatesAsItArrives && !extensionsActive
     }
 
     /// Moves the payload out (leaving it empty), without copying or retaining it.
@@ -47,14 +50,9 @@ struct IncomingMessage {
         if start == 0 && wholeFrame && makesTextDirectly && count <= Self.directTextLimit {
             // A whole small text message: unmasked into temporary memory on the stack, checked
             // there, then copied once into the `String`; no array is allocated.
-            return withUnsafeTemporaryAllocation(byteCount: max(count, 1), alignment: 1) { scratch in
-                guard let destination = scratch.baseAddress else { return false }
-                if let key = maskingKey {
-                    Masking.apply(key: key, offset: maskOffset, from: bytes, to: destination, count: count)
-                } else {
-                    destination.copyMemory(from: bytes, byteCount: count)
-                }
-                let unmasked = UnsafeRawBufferPointer(start: destination, count: count)
+            return withUnsafeTemporaryAllocation(byteCount: count, alignment: 1) { scratch in
+                Masking.copy(from: bytes, into: scratch, key: maskingKey, offset: maskOffset)
+                let unmasked = UnsafeRawBufferPointer(scratch)
                 guard validator.validate(unmasked) else { return false }
                 if validator.isComplete {
                     text = ValidatedText.string(unmasked, isASCII: validator.isASCII)
@@ -66,13 +64,10 @@ struct IncomingMessage {
             // The common case: a whole unfragmented message in one read, copied and unmasked in
             // one pass into an exactly sized buffer.
             payload = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-                if let destination = buffer.baseAddress, count > 0 {
-                    if let key = maskingKey {
-                        Masking.apply(key: key, offset: maskOffset, from: bytes, to: destination, count: count)
-                    } else {
-                        UnsafeMutableRawPointer(destination).copyMemory(from: bytes, byteCount: count)
-                    }
-                }
+                Masking.copy(
+                    from: bytes,
+                    into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[..<count])),
+                    key: maskingKey, offset: maskOffset)
                 initialized = count
             }
         } else {

@@ -58,6 +58,22 @@ enum Masking {
         }
     }
 
+    /// Fills `destination` with as many bytes from `source`, XOR-ing them with `key` (starting
+    /// at key byte `offset % 4`) when there is one, copying them otherwise.
+    static func copy(
+        from source: UnsafeRawPointer,
+        into destination: UnsafeMutableRawBufferPointer,
+        key: UInt32?,
+        offset: Int
+    ) {
+        guard let base = destination.baseAddress, destination.count > 0 else { return }
+        if let key {
+            apply(key: key, offset: offset, from: source, to: base, count: destination.count)
+        } else {
+            base.copyMemory(from: source, byteCount: destination.count)
+        }
+    }
+
     /// Masks or unmasks `buffer` in place.
     static func apply(key: UInt32, offset: Int, to buffer: UnsafeMutableRawBufferPointer) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }

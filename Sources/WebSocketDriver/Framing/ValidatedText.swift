@@ -6,13 +6,7 @@ enum ValidatedText {
     /// Uses `UTF8Span(unchecked:)` where the standard library has it (one copy, no second
     /// validation pass); elsewhere `String(decoding:as:)`, which validates again.
     static func string(_ bytes: [UInt8], isASCII: Bool) -> String {
-        if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
-            let span = bytes.span
-            let text = UTF8Span(unchecked: span, isKnownASCII: isASCII)
-            return String(copying: text)
-        } else {
-            return String(decoding: bytes, as: UTF8.self)
-        }
+        bytes.withUnsafeBytes { string($0, isASCII: isASCII) }
     }
 
     /// A `String` holding the bytes at `bytes`, which must be complete, valid UTF-8.

@@ -21,7 +21,12 @@ final class HybiEngine {
     let context: DriverContext
     let maxLength: Int
     private(set) var state: ReadyState
-    private(set) var pipeline = ExtensionPipeline()
+    private(set) var pipeline = ExtensionPipeline() {
+        didSet {
+            allowedReservedBits = pipeline.reservedBits
+            hasExtensions = !pipeline.isEmpty
+        }
+    }
 
     private var encoder: FrameEncoder
     private var pendingSends: [PendingSend] = []
@@ -40,10 +45,11 @@ final class HybiEngine {
     /// Payload bytes announced on the wire so far by the message being assembled, for the
     /// `maxLength` check (kept out of `message` so that reading it never copies the message).
     private var messageWireLength = 0
-    /// The reserved bits the negotiated extensions use (from `pipeline`, kept at hand for the
-    /// per-frame header check).
+    /// The reserved bits the negotiated extensions use: derived from `pipeline` when it is set,
+    /// kept at hand for the per-frame header check.
     private var allowedReservedBits: ReservedBits = []
-    /// Whether `pipeline` has any extension (kept at hand for the per-message check).
+    /// Whether `pipeline` has any extension: derived from it when it is set, kept at hand for
+    /// the per-message checks.
     private var hasExtensions = false
     private var controlPayload: [UInt8] = []
     /// Set once a close frame was received or the connection failed: nothing more is parsed.
@@ -73,8 +79,6 @@ final class HybiEngine {
     func open(with pipeline: ExtensionPipeline, leftover: UnsafeRawBufferPointer? = nil) {
         guard state == .connecting || state == .notStarted else { return }
         self.pipeline = pipeline
-        allowedReservedBits = pipeline.reservedBits
-        hasExtensions = !pipeline.isEmpty
         state = .open
         // Held before `onOpen`, so that input its handler feeds comes after this.
         if let leftover, leftover.count > 0 { heldInput.append(contentsOf: leftover) }
@@ -383,8 +387,7 @@ final class HybiEngine {
                 message = IncomingMessage(
                     opcode: header.opcode,
                     reservedBits: header.reservedBits,
-                    validatesAsItArrives: header.opcode == .text && header.reservedBits.isEmpty,
-                    makesTextDirectly: !hasExtensions
+                    extensionsActive: hasExtensions
                 )
                 messageWireLength = 0
             }

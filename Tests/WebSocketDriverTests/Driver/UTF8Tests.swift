@@ -151,6 +151,29 @@ import WebSocketExtensions
         #expect(server.events == [.error(Self.message), .close(1007, Self.message)])
     }
 
+    @Test func wholeFrameEndingMidCharacterFails() {
+        // A single final frame (the path that makes the String straight from the read buffer).
+        let server = DriverHarness.openServer()
+        server.parse(Bytes.masked(0x81, Bytes.text("H") + [0xE2, 0x82]))
+        #expect(server.events == [.error(Self.message), .close(1007, Self.message)])
+    }
+
+    @Test func wholeTextOnEitherSideOfTheDirectStringLimit() throws {
+        // Up to IncomingMessage.directTextLimit bytes a whole text frame goes straight into a
+        // String; above it through the payload array. Both give the same text, in both roles.
+        let limit = IncomingMessage.directTextLimit
+        for count in [0, 1, limit - 1, limit, limit + 1, 4 * limit] {
+            let text = String(repeating: "a", count: max(0, count - 2)) + (count >= 2 ? "é" : "")
+            #expect(text.utf8.count == (count == 1 ? 0 : count))
+            let server = DriverHarness.openServer()
+            server.parse(Bytes.masked(0x81, Bytes.text(text)))
+            #expect(server.events == [.message(.text(text))], "\(count) bytes, server")
+            let client = try DriverHarness.openClient()
+            client.parse(Bytes.unmasked(0x81, Bytes.text(text)))
+            #expect(client.events == [.message(.text(text))], "\(count) bytes, client")
+        }
+    }
+
     @Test func characterSplitAcrossFragmentsAndReads() throws {
         let client = try DriverHarness.openClient()
         let bytes = Bytes.unmasked(0x01, [0xF0, 0x9F]) + Bytes.unmasked(0x00, [0x98]) + Bytes.unmasked(0x80, [0x80])
