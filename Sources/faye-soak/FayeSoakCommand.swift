@@ -13,8 +13,16 @@ import WebSocketDriver
 
 /// `faye-soak`: many concurrent deflate WebSocket connections to the embedded server over
 /// loopback, echoing for a fixed time, then closed half abruptly and half cleanly; checks that
-/// no echo was lost, every socket and every WebSocket object was released, and the resident
-/// memory returned to its baseline. Exits 1 when a check fails.
+/// no echo was lost, every socket and every WebSocket object was released, and memory returned to
+/// its baseline. Exits 1 when a check fails.
+///
+/// Memory is checked twice. The heap bytes in use (the allocator's own count over all arenas) must
+/// come back to within `--heap-tolerance-mib` of the baseline: that is the leak check, and it is
+/// tight (2,000 connections leaking 2 KiB each would fail it). The resident size must come back to
+/// within `--rss-tolerance-mib`: glibc cannot return a page that still holds one live chunk (a
+/// thread's cached free chunks count as live), so after a round of 2,000 connections some tens of
+/// MiB of pages can stay resident with no more than a MiB or two of heap in use; this bound catches
+/// resident growth that the heap count would not see (thread stacks, mapped buffers).
 @main
 struct FayeSoakCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,8 +39,12 @@ struct FayeSoakCommand: AsyncParsableCommand {
     @Option(help: "Rounds; memory must return to the baseline after each.")
     var rounds = 2
 
+    @Option(
+        name: .customLong("heap-tolerance-mib"), help: "Allowed growth of heap bytes in use over the baseline, in MiB.")
+    var heapToleranceMiB = 4
+
     @Option(name: .customLong("rss-tolerance-mib"), help: "Allowed resident growth over the baseline, in MiB.")
-    var rssToleranceMiB = 32
+    var rssToleranceMiB = 64
 
     @Option(help: "Bytes per echoed text message.")
     var size = 2048
@@ -76,18 +88,23 @@ struct FayeSoakCommand: AsyncParsableCommand {
             _ = try await round(url: url, group: group, count: min(100, connections), seconds: 0.2, server: server)
             try await Self.settle(server: server, registry: registry)
             let baselineRSS = Self.trimmedResidentBytes()
+            let baselineHeap = try Self.heapBytesInUse()
             let baselineFDs = Self.openDescriptors()
-            print("soak: baseline \(baselineRSS >> 20) MiB resident, \(baselineFDs) descriptors")
+            print(
+                "soak: baseline \(Self.mebibytes(baselineHeap)) MiB heap in use, \(baselineRSS >> 20) MiB resident, \(baselineFDs) descriptors"
+            )
 
             for index in 1...rounds {
                 let result = try await round(
                     url: url, group: group, count: connections, seconds: seconds, server: server)
                 try await Self.settle(server: server, registry: registry)
                 let rss = Self.trimmedResidentBytes()
+                let heap = try Self.heapBytesInUse()
                 let fds = Self.openDescriptors()
                 let phases = result.phases.map { "\($0.0) \($0.1)" }.joined(separator: ", ")
                 let counts = "\(result.opened) opened, \(result.echoes) echoes (\(result.lost) lost)"
-                let memory = "peak \(result.peakRSS >> 20) MiB, after close \(rss >> 20) MiB resident"
+                let memory =
+                    "peak \(result.peakRSS >> 20) MiB, after close \(Self.mebibytes(heap)) MiB heap in use, \(rss >> 20) MiB resident"
                 let objects = "\(registry.alive) server and \(result.clientsAlive) client WebSockets alive"
                 print("soak: round \(index): \(counts), \(memory), \(fds) descriptors, \(objects); \(phases)")
                 if result.opened != connections {
@@ -102,6 +119,11 @@ struct FayeSoakCommand: AsyncParsableCommand {
                 }
                 if result.clientsAlive > 0 {
                     failures.append("round \(index): \(result.clientsAlive) client WebSockets not freed")
+                }
+                if heap > baselineHeap + heapToleranceMiB << 20 {
+                    failures.append(
+                        "round \(index): \(Self.mebibytes(heap)) MiB heap in use, baseline \(Self.mebibytes(baselineHeap)) + \(heapToleranceMiB) MiB"
+                    )
                 }
                 if rss > baselineRSS + rssToleranceMiB << 20 {
                     failures.append(
@@ -265,6 +287,27 @@ struct FayeSoakCommand: AsyncParsableCommand {
         typealias MallocTrim = @convention(c) (Int) -> Int32
         if let symbol = dlsym(nil, "malloc_trim") { _ = unsafeBitCast(symbol, to: MallocTrim.self)(0) }
         return residentBytes()
+    }
+
+    /// Heap bytes in use over all of glibc's arenas, memory mapped chunks included: what the
+    /// system handed the allocator minus what the allocator holds free (`malloc_info`'s totals).
+    static func heapBytesInUse() throws -> Int {
+        typealias MallocInfo = @convention(c) (Int32, UnsafeMutablePointer<FILE>?) -> Int32
+        guard let symbol = dlsym(nil, "malloc_info") else { throw SoakFailure("malloc_info is not available") }
+        var buffer: UnsafeMutablePointer<CChar>? = nil
+        var length = 0
+        guard let stream = open_memstream(&buffer, &length) else { throw SoakFailure("open_memstream failed") }
+        let status = unsafeBitCast(symbol, to: MallocInfo.self)(0, stream)
+        fclose(stream)
+        defer { free(buffer) }
+        guard status == 0, let buffer else { throw SoakFailure("malloc_info failed") }
+        return try MallocInfoTotals(xml: String(cString: buffer)).inUse
+    }
+
+    /// Bytes as MiB with one decimal.
+    static func mebibytes(_ bytes: Int) -> String {
+        let tenths = (bytes * 10 + (1 << 19)) >> 20
+        return "\(tenths / 10).\(tenths % 10)"
     }
 
     /// The entries of /proc/self/fd (open descriptors, sockets included).
