@@ -1,9 +1,9 @@
 /// The process-wide totals at the end of glibc's `malloc_info` report (after the last `</heap>`):
 /// bytes the arenas got from the system, bytes they hold free, and bytes in mapped chunks.
 struct MallocInfoTotals {
-    var systemCurrent = 0
-    var free = 0
-    var mapped = 0
+    var systemCurrent: Int
+    var free: Int
+    var mapped: Int
 
     /// Bytes handed out and not yet freed.
     var inUse: Int { systemCurrent - free + mapped }
@@ -13,31 +13,26 @@ struct MallocInfoTotals {
         guard let lastHeap = lines.lastIndex(where: { $0.contains("</heap>") }) else {
             throw SoakFailure("malloc_info: no heap in the report")
         }
-        var seen = Set<String>()
+        // Each total is a line such as `<total type="fast" count="0" size="0"/>`.
+        var sizes: [String: Int] = [:]
         for line in lines[(lastHeap + 1)...] {
-            let kind: String
-            if line.contains("<total type=\"fast\"") || line.contains("<total type=\"rest\"") {
-                kind = line.contains("\"fast\"") ? "fast" : "rest"
-                free += try Self.size(in: line)
-            } else if line.contains("<total type=\"mmap\"") {
-                kind = "mmap"
-                mapped = try Self.size(in: line)
-            } else if line.contains("<system type=\"current\"") {
-                kind = "current"
-                systemCurrent = try Self.size(in: line)
-            } else {
+            guard let type = Self.attribute("type", in: line), let size = Self.attribute("size", in: line) else {
                 continue
             }
-            seen.insert(kind)
+            let element = line.drop { $0 == " " || $0 == "<" }.prefix { $0 != " " }
+            sizes["\(element) \(type)"] = Int(size)
         }
-        guard seen.count == 4 else { throw SoakFailure("malloc_info: totals missing (found \(seen.sorted()))") }
+        guard let fast = sizes["total fast"], let rest = sizes["total rest"], let mapped = sizes["total mmap"],
+            let current = sizes["system current"]
+        else { throw SoakFailure("malloc_info: totals missing (found \(sizes.keys.sorted()))") }
+        self.systemCurrent = current
+        self.free = fast + rest
+        self.mapped = mapped
     }
 
-    /// The value of the `size="…"` attribute.
-    private static func size(in line: Substring) throws -> Int {
-        guard let start = line.firstRange(of: "size=\"") else { throw SoakFailure("malloc_info: no size in \(line)") }
-        let digits = line[start.upperBound...].prefix { $0 != "\"" }
-        guard let value = Int(digits) else { throw SoakFailure("malloc_info: bad size in \(line)") }
-        return value
+    /// The value of `name="…"` in an XML element's line.
+    private static func attribute(_ name: String, in line: Substring) -> Substring? {
+        guard let start = line.firstRange(of: " \(name)=\"") else { return nil }
+        return line[start.upperBound...].prefix { $0 != "\"" }
     }
 }
