@@ -6,6 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests --sanitize=address --scratch-path .build-asan
-LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
+LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
     swift test --sanitize=address --skip-build --no-parallel --scratch-path .build-asan \
     --skip ExtensionHeaderLinearTimeTests "$@"
