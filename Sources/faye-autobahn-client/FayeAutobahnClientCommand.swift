@@ -67,11 +67,11 @@ struct FayeAutobahnClientCommand: AsyncParsableCommand {
                 Self.standardError("faye-autobahn-client: case \(number): \(problem)\n")
             }
         }
-        let update = WebSocket.connect(to: "\(base)/updateReports?agent=\(agentParameter)")
-        let failure = ErrorRecorder(update)
-        let event = await update.closed()
-        if let message = await failure.message(), event.code == .abnormalClosure {
-            Self.standardError("faye-autobahn-client: could not update the reports: \(message)\n")
+        let update = WebSocket(url: "\(base)/updateReports?agent=\(agentParameter)")
+        do {
+            _ = try await update.closed()
+        } catch {
+            Self.standardError("faye-autobahn-client: could not update the reports: \(error)\n")
             throw ExitCode(1)
         }
         Self.standardError(
@@ -85,16 +85,19 @@ struct FayeAutobahnClientCommand: AsyncParsableCommand {
 
     /// `GET /getCaseCount`: a WebSocket whose single text message is the count.
     static func caseCount(base: String) async -> Result<Int, Failure> {
-        let socket = WebSocket.connect(to: "\(base)/getCaseCount")
-        let errors = ErrorRecorder(socket)
-        var first: WebSocketMessage?
-        for await message in socket.messages where first == nil {
-            first = message
+        do {
+            return try await WebSocket.withConnection(to: "\(base)/getCaseCount") { socket in
+                var first: WebSocketMessage?
+                for try await message in socket.messages {
+                    first = message
+                    break
+                }
+                if case .text(let text) = first, let count = Int(text) { return .success(count) }
+                return .failure(Failure(message: "no case count received (\(socket.readyState))"))
+            }
+        } catch {
+            return .failure(Failure(message: "\(error)"))
         }
-        let event = await socket.closed()
-        if case .text(let text) = first, let count = Int(text) { return .success(count) }
-        if let message = await errors.message() { return .failure(Failure(message: message)) }
-        return .failure(Failure(message: "no case count received (close \(event))"))
     }
 
     /// Runs one case: echoes every message until the server closes. Returns a message only when
@@ -109,7 +112,7 @@ struct FayeAutobahnClientCommand: AsyncParsableCommand {
         var options = WebSocketOptions()
         options.extensions = [PermessageDeflate()]
         options.maxLength = 64 << 20
-        let socket = WebSocket.connect(to: url, options: options)
+        let socket = WebSocket(url: url, options: options)
         socket.onMessage { message in socket.send(message) }
         let timedOut = NIOLockedValueBox(false)
         let watchdog = Task {
@@ -117,7 +120,7 @@ struct FayeAutobahnClientCommand: AsyncParsableCommand {
             timedOut.withLockedValue { $0 = true }
             socket.terminate()
         }
-        _ = await socket.closed()
+        _ = try? await socket.closed()
         watchdog.cancel()
         return timedOut.withLockedValue({ $0 }) ? "timed out after \(caseTimeout); connection dropped" : nil
     }
@@ -140,24 +143,6 @@ struct FayeAutobahnClientCommand: AsyncParsableCommand {
         text.withUTF8 { bytes in
             _ = write(2, bytes.baseAddress, bytes.count)
         }
-    }
-}
-
-/// Keeps the first error event of a socket.
-struct ErrorRecorder: Sendable {
-    private let socket: WebSocket
-    private let first = NIOLockedValueBox<String?>(nil)
-
-    init(_ socket: WebSocket) {
-        self.socket = socket
-        socket.onError { [first] error in first.withLockedValue { $0 = $0 ?? error.message } }
-    }
-
-    /// The error message, if any. An error event buffered before the listener was added is
-    /// delivered by a task on the event loop; a round trip there makes sure it has run.
-    func message() async -> String? {
-        try? await socket.eventLoop.submit {}.get()
-        return first.withLockedValue { $0 }
     }
 }
 

@@ -78,31 +78,35 @@ struct FayeClientCommand: AsyncParsableCommand {
             clientOptions.proxy = settings
         }
 
-        let socket = WebSocket.connect(to: url, options: options, clientOptions: clientOptions)
-        let failure = NIOLockedValueBox<String?>(nil)
-        socket.onError { error in failure.withLockedValue { $0 = $0 ?? error.message } }
-        // Created before the open event can fire, so no message is missed; it ends at the close.
-        let messages = socket.messages
-        let printer = Task {
-            for await message in messages {
+        let socket: WebSocket
+        do {
+            socket = try await WebSocket.connect(to: url, options: options, clientOptions: clientOptions)
+        } catch {
+            StandardStream.write(2, "faye-client: \(error)\n")
+            throw ExitCode(1)
+        }
+        // Stdin is read only once the connection is open (sends are not queued for a connection
+        // that may never open).
+        let sender = Task { await Self.sendStandardInput(to: socket) }
+        // The sequence ends at the close, throwing the connection's error if it failed.
+        do {
+            for try await message in socket.messages {
                 switch message {
                 case .text(let text): StandardStream.write(1, text + "\n")
                 case .binary(let bytes): StandardStream.write(1, "binary \(bytes.count) bytes\n")
                 }
             }
+            _ = try await socket.closed()
+        } catch {
+            sender.cancel()
+            StandardStream.write(2, "faye-client: \(error)\n")
+            throw ExitCode(1)
         }
-
-        // Stdin is read only once the connection is open (sends are not queued for a connection
-        // that may never open).
-        var sender: Task<Void, Never>?
-        if await OpenWaiter.waitForOpen(socket) {
-            sender = Task { await Self.sendStandardInput(to: socket) }
+        sender.cancel()
+        if socket.closeEvent?.code == .abnormalClosure {
+            StandardStream.write(2, "faye-client: \(socket.url): the connection closed abnormally (1006)\n")
+            throw ExitCode(1)
         }
-        let event = await socket.closed()
-        sender?.cancel()
-        // Every message received before the close is printed before the exit.
-        await printer.value
-        try await Self.finish(socket: socket, event: event, failure: failure)
     }
 
     /// Sends each stdin line in order, each after the previous one was written; closes with 1000
@@ -129,43 +133,6 @@ struct FayeClientCommand: AsyncParsableCommand {
             }
         }
         return false
-    }
-
-    /// Reports how the connection ended: exit 0 after a clean close, else a message and exit 1.
-    private static func finish(
-        socket: WebSocket,
-        event: CloseEvent,
-        failure: NIOLockedValueBox<String?>
-    ) async throws {
-        // An error event buffered before its listener was added is delivered by a task on the
-        // event loop; one round trip there makes sure it has run.
-        try? await socket.eventLoop.submit {}.get()
-        if let message = failure.withLockedValue({ $0 }) {
-            StandardStream.write(2, "faye-client: \(message)\n")
-            throw ExitCode(1)
-        }
-        if event.code == .abnormalClosure {
-            StandardStream.write(2, "faye-client: \(socket.url): the connection closed abnormally (1006)\n")
-            throw ExitCode(1)
-        }
-    }
-}
-
-/// Waits for the open event, or the close event when the connection never opens.
-enum OpenWaiter {
-    static func waitForOpen(_ socket: WebSocket) async -> Bool {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let pending = NIOLockedValueBox<CheckedContinuation<Bool, Never>?>(continuation)
-            let resume: @Sendable (Bool) -> Void = { opened in
-                let waiting = pending.withLockedValue { value -> CheckedContinuation<Bool, Never>? in
-                    defer { value = nil }
-                    return value
-                }
-                waiting?.resume(returning: opened)
-            }
-            socket.onOpen { resume(true) }
-            socket.onClose { _ in resume(false) }
-        }
     }
 }
 

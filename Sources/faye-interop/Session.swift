@@ -33,7 +33,7 @@ struct Session {
         clientOptions: WebSocketClientOptions,
         timeout: Duration
     ) async throws(CheckFailure) -> Session {
-        let socket = WebSocket.connect(to: url, options: options, clientOptions: clientOptions)
+        let socket = WebSocket(url: url, options: options, clientOptions: clientOptions)
         let observed = NIOLockedValueBox(Observed())
         socket.onError { error in observed.withLockedValue { $0.error = $0.error ?? error.message } }
         socket.onClose { event in observed.withLockedValue { $0.closeEvent = event } }
@@ -76,7 +76,7 @@ struct Session {
     /// The next message.
     /// - Throws: ``CheckFailure`` when the connection closed (or timed out) first.
     mutating func next() async throws(CheckFailure) -> WebSocketMessage {
-        guard let message = await iterator.next() else {
+        guard let message = try? await iterator.next() else {
             throw CheckFailure("no message: \(problem)")
         }
         return message
@@ -98,7 +98,8 @@ struct Session {
     /// Starts the closing handshake and waits for the close event.
     func close(code: UInt16, reason: String) async throws(CheckFailure) -> CloseEvent {
         do {
-            return try await socket.closeAndWait(code: code, reason: reason)
+            try socket.close(code: CloseCode(code), reason: reason)
+            return await closed()
         } catch {
             throw CheckFailure("close refused: \(error)")
         }
@@ -106,7 +107,8 @@ struct Session {
 
     /// Waits for the close event (the peer closes).
     func closed() async -> CloseEvent {
-        await socket.closed()
+        _ = try? await socket.closed()
+        return socket.closeEvent ?? CloseEvent(code: .abnormalClosure)
     }
 
     /// Ends the session: cancels the watchdog and drops the connection if still up.
@@ -114,7 +116,7 @@ struct Session {
         watchdog.cancel()
         if socket.readyState != .closed {
             socket.terminate()
-            _ = await socket.closed()
+            _ = try? await socket.closed()
         }
     }
 }

@@ -5,6 +5,7 @@ import FayeWebSocket
 import Logging
 import NIOConcurrencyHelpers
 import PermessageDeflate
+import ServiceLifecycle
 import WebSocketDriver
 
 #if canImport(Glibc)
@@ -116,9 +117,15 @@ struct FayeServerCommand: AsyncParsableCommand {
         let shownHost = host.contains(":") ? "[\(host)]" : host
         let scheme = configuration.tls == nil ? "ws" : "wss"
         FileHandleOutput.standardError("faye-server listening on \(scheme)://\(shownHost):\(boundPort)\n")
-        await SignalWaiter.waitForTermination()
-        logger.info("shutting down")
-        try await server.shutdown()
+        // SIGTERM and SIGINT shut the server down gracefully: every WebSocket closed with 1001.
+        let services = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: server)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await services.run()
     }
 }
 
@@ -282,43 +289,6 @@ enum FileHandleOutput {
         text.withUTF8 { bytes in
             _ = write(2, bytes.baseAddress, bytes.count)
         }
-    }
-}
-
-/// Waits for SIGINT or SIGTERM.
-enum SignalWaiter {
-    private struct Waiting {
-        var fired = false
-        var continuation: CheckedContinuation<Void, Never>?
-    }
-
-    static func waitForTermination() async {
-        let waiting = NIOLockedValueBox(Waiting())
-        let queue = DispatchQueue(label: "faye-server.signals")
-        var sources: [any DispatchSourceSignal] = []
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-            source.setEventHandler {
-                waiting.withLockedValue { state in
-                    state.fired = true
-                    state.continuation?.resume()
-                    state.continuation = nil
-                }
-            }
-            source.resume()
-            sources.append(source)
-        }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            waiting.withLockedValue { state in
-                if state.fired {
-                    continuation.resume()
-                } else {
-                    state.continuation = continuation
-                }
-            }
-        }
-        for source in sources { source.cancel() }
     }
 }
 

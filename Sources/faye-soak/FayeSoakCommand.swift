@@ -171,7 +171,7 @@ struct FayeSoakCommand: AsyncParsableCommand {
         var phaseStart = clock.now
         for waveStart in stride(from: 0, to: count, by: 250) {
             let wave = (waveStart..<min(count, waveStart + 250)).map { _ in
-                WebSocket.connect(to: url, options: options, clientOptions: clientOptions)
+                WebSocket(url: url, options: options, clientOptions: clientOptions)
             }
             for socket in wave { weakClients.add(socket) }
             for socket in wave where await Self.opened(socket) { result.opened += 1 }
@@ -191,7 +191,7 @@ struct FayeSoakCommand: AsyncParsableCommand {
                     while ContinuousClock.now < deadline {
                         guard (try? await socket.send(.text(text))) != nil else { break }
                         sent += 1
-                        guard let message = await iterator.next() else { break }
+                        guard let message = try? await iterator.next() else { break }
                         if message == .text(text) { echoed += 1 }
                     }
                     return (sent, echoed)
@@ -214,7 +214,7 @@ struct FayeSoakCommand: AsyncParsableCommand {
             }
             try await tasks.waitForAll()
         }
-        for socket in sockets { _ = await socket.closed() }
+        for socket in sockets { _ = try? await socket.closed() }
         sockets = []
         result.phases.append(("close", clock.now - phaseStart))
         // Every client object must go once nothing holds it (their event loop tasks finish first).

@@ -69,7 +69,7 @@ struct AbuseLimitTests {
             #expect(frames.first?.opcode == 0x8)
             #expect(frames.first.map { Array($0.payload.prefix(2)) } == [0x03, 0xF1])  // 1009
             #expect(answer.closed)
-            let event = try await withTimeout("the server's close") { await server.closed() }
+            let event = try await withTimeout("the server's close") { await server.finalCloseEvent() }
             #expect(event.code == .messageTooBig)
         }
     }
@@ -90,7 +90,7 @@ struct AbuseLimitTests {
             // inflated size does not.
             #expect(try await client.send([UInt8](repeating: 0, count: 64 << 20)))
             #expect(try await client.closeEvent(timeout: .seconds(10)).code == 1009)
-            let event = try await withTimeout("the server's close") { await server.closed() }
+            let event = try await withTimeout("the server's close") { await server.finalCloseEvent() }
             #expect(event.code == .messageTooBig)
         }
     }
@@ -211,7 +211,7 @@ struct AbuseLimitTests {
                 peak = max(peak, server.bufferedAmount)
                 if accepted % 16 == 0 { try await Task.sleep(for: .milliseconds(1)) }
             }
-            let event = try await withTimeout("the server's close") { await server.closed() }
+            let event = try await withTimeout("the server's close") { await server.finalCloseEvent() }
             #expect(event.code == .policyViolation)
             #expect(accepted < 4096, "send kept accepting")
             #expect(peak <= (1 << 20) + 2 * chunk.count, "bufferedAmount peaked at \(peak)")

@@ -19,7 +19,7 @@ struct CloseTests {
             let clientClose = try await client.closeEvent()
             #expect(clientClose.code == 4001)
             #expect(clientClose.reason == "bye")
-            let serverClose = try await withTimeout("the server's close") { await socket.closed() }
+            let serverClose = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
             #expect(serverClose == CloseEvent(code: CloseCode(4001), reason: "bye"))
             #expect(socket.readyState == .closed)
             try await client.waitDisconnected()
@@ -46,7 +46,7 @@ struct CloseTests {
             let client = try await loopback.client()
             let socket = try await loopback.nextServerSocket()
             #expect(try await client.close(code: 4321, reason: "client done"))
-            let serverClose = try await withTimeout("the server's close") { await socket.closed() }
+            let serverClose = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
             #expect(serverClose == CloseEvent(code: CloseCode(4321), reason: "client done"))
             let clientClose = try await client.closeEvent()
             #expect(clientClose.code == 4321)
@@ -66,7 +66,7 @@ struct CloseTests {
             socket.onClose { closes.append($0) }
             socket.onError { errors.append($0) }
             await client.disconnect()
-            let event = try await withTimeout("the server's close") { await socket.closed() }
+            let event = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
             #expect(event.code == .abnormalClosure)
             #expect(event.reason == "")
             try await Task.sleep(for: .milliseconds(100))
@@ -84,7 +84,7 @@ struct CloseTests {
             let client = try await loopback.client()
             let socket = try await loopback.nextServerSocket()
             socket.terminate()
-            let event = try await withTimeout("the server's close") { await socket.closed() }
+            let event = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
             #expect(event.code == .abnormalClosure)
             try await client.waitDisconnected()
             #expect(try await client.closeEvent().code == 1006)
@@ -101,7 +101,7 @@ struct CloseTests {
             #expect(try await client.readResponse().status == 101)
             let socket = try await loopback.nextServerSocket()
             #expect(try socket.close(code: 1000, reason: "please"))
-            let event = try await withTimeout("the server's close") { await socket.closed() }
+            let event = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
             #expect(event.code == .abnormalClosure)
             try await client.waitDisconnected()
             let frames = WebSocketHandshakes.serverFrames(client.state.raw.current)
@@ -141,7 +141,7 @@ struct CloseTests {
                 try await client.waitDisconnected()
             }
             for socket in sockets {
-                let event = try await withTimeout("the server's close") { await socket.closed() }
+                let event = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
                 #expect(event.code == .goingAway)
             }
             #expect(loopback.server.localAddress == nil)
@@ -162,7 +162,7 @@ struct CloseTests {
             #expect(try await client.readResponse().status == 101)
             let socket = try await loopback.nextServerSocket()
             try await withTimeout("shutdown") { try await loopback.server.shutdown() }
-            #expect(try await withTimeout("the server's close") { await socket.closed() }.code == .abnormalClosure)
+            #expect(try await withTimeout("the server's close") { await socket.finalCloseEvent() }.code == .abnormalClosure)
             try await client.waitDisconnected()
         }
     }

@@ -27,7 +27,7 @@ struct EventTests {
             #expect(try await client.close(code: 3003, reason: ""))
             try await client.waitDisconnected()
             let socket = try await loopback.nextServerSocket()
-            _ = try await withTimeout("the server's close") { await socket.closed() }
+            _ = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
             try await Task.sleep(for: .milliseconds(50))
             #expect(
                 log.current == [
@@ -57,7 +57,7 @@ struct EventTests {
             try await client.writeRaw([0x81, 0x02, 0x68, 0x69] + [0xFF, 0xFF] + WebSocketHandshakes.maskedText("x"))
             try await client.waitDisconnected()
             let socket = try await loopback.nextServerSocket()
-            let event = try await withTimeout("the server's close") { await socket.closed() }
+            let event = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
             #expect(event.code == .protocolError)
             try await Task.sleep(for: .milliseconds(50))
             #expect(log.current == ["error true", "close 1002"])
@@ -88,7 +88,7 @@ struct EventTests {
             // The client keeps sending before it answers the close.
             try await client.writeRaw(WebSocketHandshakes.maskedText("after"))
             try await client.writeRaw(WebSocketHandshakes.maskedFrame(opcode: 0x8, payload: [0x0F, 0xA0]))
-            let event = try await withTimeout("the server's close") { await socket.closed() }
+            let event = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
             #expect(event.code == CloseCode(4000))
             #expect(messages.current == ["before"])
         }
@@ -120,7 +120,7 @@ struct EventTests {
 
             // The close event too: a listener added after the close still gets it.
             #expect(try await client.close())
-            _ = try await withTimeout("the server's close") { await socket.closed() }
+            _ = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
             let closes = Locked<[CloseEvent]>([])
             socket.onClose { closes.append($0) }
             socket.onClose { _ in closes.append(CloseEvent(code: CloseCode(1), reason: "second listener")) }
@@ -195,7 +195,7 @@ struct EventTests {
             try await client.close()
             let received = try await withTimeout("the sequence") {
                 var received: [WebSocketMessage] = []
-                for await message in socket.messages { received.append(message) }
+                for try await message in socket.messages { received.append(message) }
                 return received
             }
             #expect(received == (0..<10).map { .text("m\($0)") } + [.binary([9, 9])])
@@ -209,10 +209,10 @@ struct EventTests {
             let socket = try await loopback.nextServerSocket()
             try await client.send("before the sequence")
             try await client.close()
-            _ = try await withTimeout("the server's close") { await socket.closed() }
+            _ = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
             let received = try await withTimeout("the sequence") {
                 var received: [WebSocketMessage] = []
-                for await message in socket.messages { received.append(message) }
+                for try await message in socket.messages { received.append(message) }
                 return received
             }
             #expect(received.isEmpty)

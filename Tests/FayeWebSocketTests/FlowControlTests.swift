@@ -78,7 +78,7 @@ struct FlowControlTests {
             // Now consume: every message arrives, in order, and the client's backlog drains.
             let indices = try await withTimeout("the messages", timeout: .seconds(8)) {
                 var indices: [Int] = []
-                for await message in socket.messages {
+                for try await message in socket.messages {
                     indices.append(Self.index(of: message) ?? -1)
                     if indices.count == total { break }
                 }
@@ -105,7 +105,7 @@ struct FlowControlTests {
             let socket = try await loopback.nextServerSocket()
             try await client.send(Self.chunk(0, size: 1024))
             let first = try await withTimeout("one message") { () -> WebSocketMessage? in
-                for await message in socket.messages { return message }
+                for try await message in socket.messages { return message }
                 return nil
             }
             #expect(first.flatMap(Self.index(of:)) == 0)

@@ -150,7 +150,7 @@ struct HTTPServingTests {
             try await client.writeRaw(WebSocketHandshakes.request(overrides: [("Sec-WebSocket-Version", "8")]))
             #expect(try await client.readResponse().status == 426)
             let socket = try await loopback.nextServerSocket()
-            let event = try await withTimeout("the server's close") { await socket.closed() }
+            let event = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
             #expect(event.code == .protocolError)
             try await eventually("the close listener") { log.current.count == 2 }
             #expect(log.current == ["error 426", "close 1002"])

@@ -83,13 +83,13 @@ struct IdleFootprintTests {
             let secondSocket = try await loopback.nextServerSocket()
             #expect(try await first.close())
             #expect(try await first.closeEvent().code == 1000)
-            let firstEvent = try await withTimeout("the first socket's close") { await firstSocket.closed() }
+            let firstEvent = try await withTimeout("the first socket's close") { await firstSocket.finalCloseEvent() }
             #expect(firstEvent.code == .normalClosure)
             let start = ContinuousClock.now
             try await loopback.server.shutdown()
             #expect(ContinuousClock.now - start < .seconds(3))
             #expect(try await second.closeEvent().code == 1001)
-            let secondEvent = try await withTimeout("the second socket's close") { await secondSocket.closed() }
+            let secondEvent = try await withTimeout("the second socket's close") { await secondSocket.finalCloseEvent() }
             #expect(secondEvent.code == .goingAway)
         }
     }

@@ -41,7 +41,7 @@ struct KeepAliveTests {
             try await client.writeRaw(WebSocketHandshakes.request())
             #expect(try await client.readResponse().status == 101)
             let socket = try await loopback.nextServerSocket()
-            let event = try await withTimeout("the server's close") { await socket.closed() }
+            let event = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
             #expect(event.code == .abnormalClosure)
             try await client.waitDisconnected()
             let frames = WebSocketHandshakes.serverFrames(client.state.raw.current)

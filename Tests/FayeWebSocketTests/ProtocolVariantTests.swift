@@ -36,7 +36,7 @@ struct ProtocolVariantTests {
             #expect(try await client.nextMessage() == .binary(patternBytes(1000)))
             try await client.send(patternBytes(1001))
             #expect(try await client.closeEvent().code == 1009)
-            let event = try await withTimeout("the server's close") { await socket.closed() }
+            let event = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
             #expect(event.code == .messageTooBig)
         }
     }

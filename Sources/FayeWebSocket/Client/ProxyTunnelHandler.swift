@@ -11,14 +11,14 @@ final class ProxyTunnelHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let proxy: ProxyConnect
     private let collector: OutputCollector
     private let onTunnel: (ChannelHandlerContext, [UInt8]) -> Void
-    private let onFailure: (String) -> Void
+    private let onFailure: (WebSocketError.Kind, String) -> Void
     private var done = false
 
     init(
         proxy: ProxyConnect,
         collector: OutputCollector,
         onTunnel: @escaping (ChannelHandlerContext, [UInt8]) -> Void,
-        onFailure: @escaping (String) -> Void
+        onFailure: @escaping (WebSocketError.Kind, String) -> Void
     ) {
         self.proxy = proxy
         self.collector = collector
@@ -33,7 +33,7 @@ final class ProxyTunnelHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         proxy.onError = { [unowned self] error in
             self.done = true
-            self.onFailure("\(error)")
+            self.onFailure(.proxy(error), "\(error)")
         }
         if context.channel.isActive { begin(context: context) }
     }
@@ -71,14 +71,14 @@ final class ProxyTunnelHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         done = true
-        onFailure("\(error)")
+        onFailure((error as? TLSError).map { .tls($0) } ?? .connectionLost, "\(error)")
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         if !done {
             done = true
-            onFailure("The proxy closed the connection before the tunnel opened")
+            onFailure(.connectionLost, "The proxy closed the connection before the tunnel opened")
         }
         context.fireChannelInactive()
     }

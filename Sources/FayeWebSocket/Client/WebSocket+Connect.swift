@@ -9,31 +9,111 @@ import WebSocketDriver
 #endif
 
 extension WebSocket {
-    /// Opens a client WebSocket to a `ws:` or `wss:` URL.
+    /// Opens a client WebSocket to a `ws:` or `wss:` URL, the W3C way: `new WebSocket(url)`.
     ///
     /// Returns at once, in `CONNECTING`; sends made now are queued until open. It never throws:
     /// a bad URL, a DNS failure, a refused or timed-out connection, a proxy refusal or a
-    /// handshake failure is an error event with a clear message followed by a close event with
-    /// 1006. Events dispatched before a listener is added are kept for the first listener.
+    /// handshake failure is an error event (a ``WebSocketError`` with its cause) followed by a
+    /// close event with 1006. Events dispatched before a listener is added are kept for the
+    /// first listener. For `try await`, use ``connect(to:options:clientOptions:)``.
     ///
     /// - Parameters:
     ///   - url: `ws[s]://host[:port][/path][?query]`; IPv6 literals in brackets; userinfo becomes
     ///     `Authorization: Basic`.
     ///   - options: subprotocols, extensions, headers (e.g. `Origin`), `maxLength`, ping, timeouts.
     ///   - clientOptions: connect timeout, TLS (verification on by default), proxy, event loops.
+    public convenience init(
+        url: String,
+        options: WebSocketOptions = WebSocketOptions(),
+        clientOptions: WebSocketClientOptions = WebSocketClientOptions()
+    ) {
+        let group = clientOptions.eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
+        let loop = group.next()
+        let parsed = Result { try WebSocketURL(url) }
+        self.init(
+            url: (try? parsed.get())?.description ?? url, eventLoop: loop, request: nil, options: options)
+        let socket = self
+        loop.execute {
+            ClientConnector(socket: socket, url: url, parsed: parsed, clientOptions: clientOptions).run()
+        }
+    }
+
+    /// Connects to a `ws:` or `wss:` URL and returns the socket once it is open.
+    ///
+    /// ```swift
+    /// let socket = try await WebSocket.connect(to: "wss://example.com/chat")
+    /// try await socket.send(.text("hello"))
+    /// for try await message in socket.messages { print(message) }
+    /// ```
+    ///
+    /// The whole opening (TCP, proxy tunnel, TLS, WebSocket handshake) is bounded by
+    /// ``WebSocketClientOptions/connectTimeout``. Cancelling the task ends the attempt (the
+    /// connection is dropped) and throws `CancellationError`. Messages that arrive between the
+    /// open and your first listener or ``messages`` iteration are kept for it.
+    ///
+    /// - Parameters: as ``init(url:options:clientOptions:)``.
+    /// - Returns: an open socket.
+    /// - Throws: ``WebSocketError`` with the cause: ``WebSocketError/Kind/invalidURL``,
+    ///   ``WebSocketError/Kind/dnsLookupFailed(host:)``,
+    ///   ``WebSocketError/Kind/connectionFailed(host:port:errno:)``,
+    ///   ``WebSocketError/Kind/connectTimeout(_:)``, ``WebSocketError/Kind/tls(_:)`` (with the
+    ///   TLS error's kind), ``WebSocketError/Kind/proxy(_:)``,
+    ///   ``WebSocketError/Kind/handshakeRejected(_:)`` (status and headers) or
+    ///   ``WebSocketError/Kind/handshakeFailed(_:)``.
     public static func connect(
         to url: String,
         options: WebSocketOptions = WebSocketOptions(),
         clientOptions: WebSocketClientOptions = WebSocketClientOptions()
-    ) -> WebSocket {
-        let group = clientOptions.eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
-        let loop = group.next()
-        let parsed = try? WebSocketURL(url)
-        let socket = WebSocket(url: parsed?.description ?? url, eventLoop: loop, request: nil, options: options)
-        loop.execute {
-            ClientConnector(socket: socket, url: url, parsed: parsed, clientOptions: clientOptions).run()
-        }
+    ) async throws -> WebSocket {
+        try Task.checkCancellation()
+        let socket = WebSocket(url: url, options: options, clientOptions: clientOptions)
+        try await valueHonouringCancellation(of: socket.openFuture()) { socket.terminate() }
         return socket
+    }
+
+    /// Connects (as ``connect(to:options:clientOptions:)``), runs `body` with the open socket,
+    /// and closes the socket when `body` ends: with 1000 when it returns, 1001 when its task was
+    /// cancelled, 1011 when it threw; then waits for the closing handshake (bounded by
+    /// ``WebSocketOptions/closeTimeout``) unless the task was cancelled.
+    ///
+    /// ```swift
+    /// try await WebSocket.withConnection(to: "ws://127.0.0.1:9292/") { socket in
+    ///     try await socket.send(.text("hello"))
+    ///     for try await message in socket.messages { print(message); break }
+    /// }
+    /// ```
+    ///
+    /// The socket's life is the scope's: reach for this in structured code, and for
+    /// ``init(url:options:clientOptions:)`` with listeners in callback code.
+    ///
+    /// - Returns: what `body` returns.
+    /// - Throws: the connect error, or what `body` throws.
+    public static func withConnection<Result: Sendable>(
+        to url: String,
+        options: WebSocketOptions = WebSocketOptions(),
+        clientOptions: WebSocketClientOptions = WebSocketClientOptions(),
+        _ body: (WebSocket) async throws -> Result
+    ) async throws -> Result {
+        let socket = try await connect(to: url, options: options, clientOptions: clientOptions)
+        return try await socket.closing(after: body)
+    }
+
+    /// Runs `body`, then closes the socket (1000 after a return, 1001 after a cancellation,
+    /// 1011 after an error) and waits for the close unless the task was cancelled.
+    func closing<Result: Sendable>(after body: (WebSocket) async throws -> Result) async throws -> Result {
+        let result: Result
+        do {
+            result = try await body(self)
+        } catch {
+            let cancelled = error is CancellationError || Task.isCancelled
+            startClosing(
+                code: cancelled ? .goingAway : .internalError, reason: cancelled ? "Cancelled" : "Internal error")
+            if !Task.isCancelled { _ = try? await closed() }
+            throw error
+        }
+        startClosing(code: .normalClosure, reason: "")
+        if !Task.isCancelled { _ = try? await closed() }
+        return result
     }
 }
 
@@ -41,7 +121,7 @@ extension WebSocket {
 struct ClientConnector {
     let socket: WebSocket
     let url: String
-    let parsed: WebSocketURL?
+    let parsed: Result<WebSocketURL, any Error>
     let clientOptions: WebSocketClientOptions
 
     func run() {
@@ -51,12 +131,13 @@ struct ClientConnector {
         do {
             driver = try Driver.client(url: url, options: try socket.options.driverOptions()) { collector.append($0) }
         } catch {
-            failEarly(collector: collector, message: "Network error: \(socket.url): \(error)")
+            failEarly(WebSocketError(.invalidURL, message: "Network error: \(socket.url): \(error)"))
             return
         }
         let handler = WebSocketHandler(socket: socket, driver: driver, collector: collector, isClient: true)
         socket.attach(handler)
-        guard let target = parsed else { return }
+        guard case .success(let target) = parsed else { return }
+        scheduleOpeningTimeout(handler: handler)
         // Messages name the URL without its credentials.
         let shownURL = socket.url
         var originTLS: TLSContext?
@@ -64,7 +145,7 @@ struct ClientConnector {
             do {
                 originTLS = try TLSContext.client(cached: clientOptions.tls)
             } catch {
-                handler.connectionFailed("Network error: \(shownURL): \(error)")
+                handler.connectionFailed(Self.failure(error, prefix: shownURL))
                 return
             }
         }
@@ -87,7 +168,7 @@ struct ClientConnector {
                 tunnel = connect
                 endpoint = (connect.proxy.host, connect.proxy.port)
             } catch {
-                handler.connectionFailed("Network error: \(shownURL): \(error)")
+                handler.connectionFailed(Self.failure(error, prefix: shownURL))
                 return
             }
         } else {
@@ -123,8 +204,9 @@ struct ClientConnector {
                                     context: context, handler: handler, leftover: leftover, tls: originTLS,
                                     host: originHost)
                             },
-                            onFailure: { message in
-                                handler.connectionFailed("Network error: \(proxyName): \(message)")
+                            onFailure: { kind, message in
+                                handler.connectionFailed(
+                                    WebSocketError(kind, message: "Network error: \(proxyName): \(message)"))
                             }
                         )
                         try sync.addHandler(proxyHandler)
@@ -138,7 +220,8 @@ struct ClientConnector {
                 }
             }
         bootstrap.connect(host: endpoint.host, port: endpoint.port).whenFailure { error in
-            bound.value.connectionFailed("Network error: \(shownURL): \(ConnectFailure.describe(error))")
+            let (kind, text) = ConnectFailure.describe(error, host: endpoint.host, port: endpoint.port)
+            bound.value.connectionFailed(WebSocketError(kind, message: "Network error: \(shownURL): \(text)"))
         }
     }
 
@@ -184,55 +267,77 @@ struct ClientConnector {
             }
             sync.removeHandler(context: context, promise: nil)
         } catch {
-            handler.connectionFailed("Network error: \(handler.socket.url): \(error)")
+            handler.connectionFailed(failure(error, prefix: handler.socket.url))
             context.close(promise: nil)
         }
     }
 
-    private func failEarly(collector: OutputCollector, message: String) {
-        // Without a driver there is nothing to run: report straight from the socket.
-        socket.dispatch(\.error, WebSocketError(message: message))
-        let event = CloseEvent(code: .abnormalClosure)
-        let (waiters, messageSource) = socket.state.withLockedValue { state in
-            state.readyState = .closed
-            state.closeEvent = event
-            defer {
-                state.closeWaiters = []
-                state.messageSource = nil
-            }
-            return (state.closeWaiters, state.messageSource)
+    /// A client-side setup failure (a TLS context that could not load, a bad proxy URL).
+    private static func failure(_ error: any Error, prefix: String) -> WebSocketError {
+        let kind: WebSocketError.Kind
+        switch error {
+        case let error as TLSError: kind = .tls(error)
+        case let error as ProxyError: kind = .proxy(error)
+        default: kind = .invalidURL
         }
-        // A `messages` sequence made before this ran ends here (outside the lock: finishing
-        // calls the sequence's delegate, which takes it again).
-        messageSource?.finish()
-        socket.dispatch(\.close, event)
-        for waiter in waiters { waiter.succeed(event) }
-        socket.releaseAfterClose()
+        return WebSocketError(kind, message: "Network error: \(prefix): \(error)")
+    }
+
+    /// The whole opening (TCP, proxy, TLS, handshake) must finish within the connect timeout.
+    private func scheduleOpeningTimeout(handler: WebSocketHandler) {
+        let timeout = clientOptions.connectTimeout
+        let socket = self.socket
+        let bound = NIOLoopBound(handler, eventLoop: socket.eventLoop)
+        let timer = socket.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+            guard socket.readyState == .connecting else { return }
+            let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+            bound.value.connectionFailed(
+                WebSocketError(
+                    .connectTimeout(timeout),
+                    message: "Network error: \(socket.url): the connection did not open within \(milliseconds) ms"))
+        }
+        // Cancelled as soon as the socket opens or closes, so a long timeout keeps nothing.
+        socket.openFuture().whenComplete { _ in timer.cancel() }
+    }
+
+    private func failEarly(_ error: WebSocketError) {
+        // Without a driver there is nothing to run: report and close straight from the socket.
+        _ = socket.reportFailure(error, response: nil)
+        socket.finishClose(CloseEvent(code: .abnormalClosure), unwritten: [])
     }
 }
 
 /// Clear messages for connection failures.
 enum ConnectFailure {
-    static func describe(_ error: any Error) -> String {
+    static func describe(_ error: any Error, host: String, port: Int) -> (WebSocketError.Kind, String) {
         switch error {
         case let error as NIOConnectionError:
-            if let dns = error.dnsAAAAError ?? error.dnsAError { return "DNS lookup of \(error.host) failed (\(dns))" }
+            if let dns = error.dnsAAAAError ?? error.dnsAError {
+                return (.dnsLookupFailed(host: error.host), "DNS lookup of \(error.host) failed (\(dns))")
+            }
             if let first = error.connectionErrors.first {
                 // `127.0.0.1:80: Connection refused`, not NIO's `[IPv4]127.0.0.1/127.0.0.1:80`
                 // and `connection reset (error set): Connection refused) (errno: 111)`.
                 let address = first.target.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? error.host
-                let reason = (first.error as? IOError).map { String(cString: strerror($0.errnoCode)) }
-                return
-                    "connection to \(address):\(first.target.port ?? error.port) failed: \(reason ?? "\(first.error)")"
+                let errno = (first.error as? IOError)?.errnoCode
+                let reason = errno.map { String(cString: strerror($0)) }
+                let target = first.target.port ?? error.port
+                return (
+                    .connectionFailed(host: error.host, port: target, errno: errno),
+                    "connection to \(address):\(target) failed: \(reason ?? "\(first.error)")"
+                )
             }
-            return "could not connect to \(error.host):\(error.port)"
-        case is ChannelError:
-            if case ChannelError.connectTimeout(let amount) = error {
-                return "connection timed out after \(amount.nanoseconds / 1_000_000) ms"
-            }
-            return "\(error)"
+            return (
+                .connectionFailed(host: error.host, port: error.port, errno: nil),
+                "could not connect to \(error.host):\(error.port)"
+            )
+        case ChannelError.connectTimeout(let amount):
+            let duration = Duration.nanoseconds(amount.nanoseconds)
+            return (.connectTimeout(duration), "connection timed out after \(amount.nanoseconds / 1_000_000) ms")
+        case let error as IOError:
+            return (.connectionFailed(host: host, port: port, errno: error.errnoCode), "\(error)")
         default:
-            return "\(error)"
+            return (.connectionFailed(host: host, port: port, errno: nil), "\(error)")
         }
     }
 }

@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 public import NIOCore
 import NIOHTTP1
 import NIOPosix
+public import ServiceLifecycle
 
 /// An embedded HTTP/1.1 server for ``FayeHTTPHandler`` responders: the part Thin or Puma plays
 /// for the Ruby gem. One event loop per core, keep-alive, bounded request heads and bodies, a
@@ -17,6 +18,16 @@ import NIOPosix
 /// print(server.localAddress!)
 /// // …
 /// try await server.shutdown()
+/// ```
+///
+/// It is also a `Service` of swift-service-lifecycle: run it in a `ServiceGroup` and a
+/// SIGTERM or SIGINT (the group's graceful shutdown) shuts it down as ``shutdown()`` does, every
+/// WebSocket closed with 1001:
+///
+/// ```swift
+/// let group = ServiceGroup(
+///     services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+/// try await group.run()
 /// ```
 public final class FayeServer: Sendable {
     /// Where and how the server listens.
@@ -40,7 +51,8 @@ public final class FayeServer: Sendable {
         /// `Connection: close` and `Retry-After: 1`, and closed; its request is not served.
         /// Default 10,000 (keep it under the process's file descriptor limit).
         public var maxConnections: Int = 10_000
-        /// Event loop threads. Default: one per core.
+        /// Event loop threads of the server's own group. Default: one per core. Not used when
+        /// the server runs on a group you pass to ``FayeServer/init(configuration:eventLoopGroup:logger:responder:)``.
         public var threads: Int = System.coreCount
         /// How long ``FayeServer/shutdown()`` waits for WebSockets to finish their closing
         /// handshake. Default 5 seconds.
@@ -57,8 +69,10 @@ public final class FayeServer: Sendable {
     }
 
     private struct Running: Sendable {
-        var group: MultiThreadedEventLoopGroup?
+        var group: (any EventLoopGroup)?
         var channel: (any Channel)?
+        var stopped = false
+        var stopWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     /// The configuration.
@@ -67,14 +81,26 @@ public final class FayeServer: Sendable {
     public let logger: Logger
     private let responder: FayeHTTPHandler.Responder
     private let running = NIOLockedValueBox(Running())
+    /// The application's event loops, when it passed them; otherwise the server makes its own.
+    private let sharedGroup: (any EventLoopGroup)?
 
-    /// Creates a server; ``start()`` binds it.
+    /// Creates a server; ``start()`` binds it (or ``run()``, as a service).
+    ///
+    /// - Parameters:
+    ///   - configuration: where and how it listens.
+    ///   - eventLoopGroup: event loops the application already has; the server runs on them
+    ///     and leaves them running when it shuts down. `nil` (the default): the server makes a
+    ///     group of ``Configuration/threads`` threads and shuts it down with itself.
+    ///   - logger: one line per connection at `info`.
+    ///   - responder: answers each request (see ``FayeHTTPHandler/Responder``).
     public init(
         configuration: Configuration = Configuration(),
+        eventLoopGroup: (any EventLoopGroup)? = nil,
         logger: Logger = Logger(label: "faye.server"),
         responder: @escaping FayeHTTPHandler.Responder
     ) {
         self.configuration = configuration
+        self.sharedGroup = eventLoopGroup
         self.logger = logger
         let tracker = SocketTracker()
         self.tracker = tracker
@@ -107,7 +133,8 @@ public final class FayeServer: Sendable {
         let configuration = self.configuration
         // Loaded once, before binding: a bad certificate or key fails start().
         let tls = try configuration.tls.map { try TLSContext(server: $0) }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
+        let group: any EventLoopGroup =
+            sharedGroup ?? MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         let responder = self.responder
         let logger = self.logger
         let connections = self.connections
@@ -136,10 +163,13 @@ public final class FayeServer: Sendable {
                 $0.channel = channel
             }
         } catch {
-            try? await group.shutdownGracefully()
+            if sharedGroup == nil { try? await group.shutdownGracefully() }
             throw error
         }
     }
+
+    /// Whether the server is bound and accepting.
+    private var isRunning: Bool { running.withLockedValue { $0.channel != nil } }
 
     private static func configure(
         _ channel: any Channel,
@@ -208,11 +238,29 @@ public final class FayeServer: Sendable {
         let remaining = tracker.all()
         for socket in remaining { socket.terminate() }
         // Let them finish (and their close callbacks run) while the event loops still run.
-        for socket in remaining { _ = await socket.closed() }
+        for socket in remaining { _ = try? await socket.closed() }
         let channels = connections.all()
         for channel in channels { channel.close(promise: nil) }
         for channel in channels { try? await channel.closeFuture.get() }
-        try await group.shutdownGracefully()
+        if sharedGroup == nil { try await group.shutdownGracefully() }
+        let waiters = running.withLockedValue { state in
+            state.stopped = true
+            defer { state.stopWaiters = [] }
+            return state.stopWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Suspends until a ``shutdown()`` has finished.
+    private func stopped() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = running.withLockedValue { state -> Bool in
+                if state.stopped { return true }
+                state.stopWaiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
     }
 }
 
@@ -269,12 +317,23 @@ final class SocketTracker: Sendable {
 extension WebSocket {
     /// Closes with 1001 (server shutdown), bypassing the page-level code rule.
     func goAway() {
-        let accepted = state.withLockedValue { state -> Bool in
-            guard state.readyState.rawValue < WebSocketReadyState.closing.rawValue else { return false }
-            state.readyState = .closing
-            return true
+        startClosing(code: .goingAway, reason: "Server shutting down")
+    }
+}
+
+extension FayeServer: Service {
+    /// Runs the server as a service: starts it (unless ``start()`` already did), then serves
+    /// until the service group shuts down gracefully (SIGTERM, SIGINT, or
+    /// `triggerGracefulShutdown()`), the task is cancelled, or ``shutdown()`` is called; each
+    /// of these shuts the server down as ``shutdown()`` does (WebSockets closed with 1001 within
+    /// the grace period) before `run()` returns.
+    /// - Throws: the start error (a bad certificate, a port in use).
+    public func run() async throws {
+        if !isRunning { try await start() }
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await self.stopped()
+        } onCancelOrGracefulShutdown: {
+            Task { try? await self.shutdown() }
         }
-        guard accepted else { return }
-        withHandler { $0.close(code: .goingAway, reason: "Server shutting down") }
     }
 }

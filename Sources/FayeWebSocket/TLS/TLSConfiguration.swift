@@ -13,7 +13,7 @@ public enum TLSVersion: Sendable, Hashable, Comparable {
 /// ```swift
 /// var clientOptions = WebSocketClientOptions()
 /// clientOptions.tls.rootCertificateFiles = ["/etc/my-company/ca.pem"]
-/// let socket = WebSocket.connect(to: "wss://internal.example/", clientOptions: clientOptions)
+/// let socket = WebSocket(url: "wss://internal.example/", clientOptions: clientOptions)
 /// ```
 public struct TLSClientConfiguration: Sendable, Hashable {
     /// Whether to verify the server: its certificate chain against the trust roots, and its name

@@ -33,8 +33,18 @@ package struct ListenerList<Event: Sendable>: Sendable {
         listeners = []
     }
 
-    /// The events buffered for the first listener (they stay buffered).
-    package var bufferedEvents: [Event] { buffered }
+    /// How many events are buffered for the first listener.
+    package var bufferedCount: Int { buffered.count }
+
+    /// Takes the events buffered for the first listener: a consumer other than a listener took
+    /// them, so no listener receives them any more.
+    package mutating func takeBufferedEvents() -> [Event] {
+        defer { buffered = [] }
+        return buffered
+    }
+
+    /// The listeners to call for an event that another consumer also took: never buffered.
+    package var current: Listeners { Listeners(entries: listeners) }
 
     /// The listeners to call (the list's own storage, not a copy), or none after buffering the
     /// event.

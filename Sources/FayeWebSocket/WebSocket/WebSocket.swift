@@ -9,13 +9,17 @@ public import WebSocketDriver
 ///
 /// Events: ``onOpen(_:)``, ``onMessage(_:)``, ``onError(_:)`` and ``onClose(_:)`` each add a
 /// listener (several per type are allowed). An event dispatched while a type has no listener is
-/// kept and delivered to the first listener added later, as in the Ruby gem. The close event
-/// fires once, after the transport is really gone; its code is 1006 when no close frame was
-/// exchanged. An error event fires at most once, before the close.
+/// kept and delivered to the first listener added later, as in the Ruby gem (messages only while
+/// nothing else consumed them, and at most ``WebSocketOptions/messageBufferLimit`` of them: see
+/// ``messages``). The close event fires once, after the transport is really gone; its code is
+/// 1006 when no close frame was exchanged. An error event fires at most once, before the close.
 ///
-/// Swift concurrency: ``messages`` is an `AsyncSequence` with backpressure, and
-/// ``send(_:)->()`` and ``closeAndWait(code:reason:)`` are `async` that resume when the bytes
-/// are written or the connection is closed.
+/// Swift concurrency: ``connect(to:options:clientOptions:)`` returns an open socket or throws
+/// the cause; ``withConnection(to:options:clientOptions:_:)`` ties a socket to a scope;
+/// ``messages`` is an `AsyncSequence` with backpressure; ``send(_:)->()`` resumes once the bytes
+/// were written and throws when they will never be; ``closed()`` waits for the end. Every
+/// `async` member honours task cancellation and throws ``WebSocketError`` for the connection's
+/// own failures.
 public final class WebSocket: Sendable {
     struct State: Sendable {
         var readyState: WebSocketReadyState = .connecting
@@ -52,6 +56,18 @@ public final class WebSocket: Sendable {
             set { setRare(\.closeWaiters, newValue, isEmpty: newValue.isEmpty) }
         }
 
+        /// Waiters for the open event (``WebSocket/connect(to:options:clientOptions:)``).
+        var openWaiters: [EventLoopPromise<Void>] {
+            get { rare?.openWaiters ?? [] }
+            set { setRare(\.openWaiters, newValue, isEmpty: newValue.isEmpty) }
+        }
+
+        /// The error the error event reported, once it fired.
+        var failure: WebSocketError? {
+            get { rare?.failure }
+            set { setRare(\.failure, newValue, isEmpty: newValue == nil) }
+        }
+
         /// The handshake response a client received.
         var response: HandshakeResponse? {
             get { rare?.response }
@@ -78,6 +94,8 @@ public final class WebSocket: Sendable {
         var messageSource: WebSocketMessages.Producer.Source?
         var messages: WebSocketMessages?
         var closeWaiters: [EventLoopPromise<CloseEvent>] = []
+        var openWaiters: [EventLoopPromise<Void>] = []
+        var failure: WebSocketError?
         var response: HandshakeResponse?
     }
 
@@ -152,6 +170,47 @@ public final class WebSocket: Sendable {
         hook?(self)
     }
 
+    /// Reports the connection's failure: stores it (for ``closed()``, the message sequence and
+    /// unsent messages) and fires the error event, at most once and only before the socket is
+    /// closing or closed. Keeps the handshake response seen so far.
+    /// - Returns: whether it was reported.
+    func reportFailure(_ error: WebSocketError, response: HandshakeResponse?) -> Bool {
+        let report = state.withLockedValue { state -> Bool in
+            if state.response == nil { state.response = response }
+            guard state.failure == nil, state.readyState.rawValue <= WebSocketReadyState.open.rawValue else {
+                return false
+            }
+            state.failure = error
+            return true
+        }
+        if report { dispatch(\.error, error) }
+        return report
+    }
+
+    /// The transport is gone (or never came): `CLOSED`, the message sequence ends, what was
+    /// not written fails with the cause, then the close event, the close waiters, the closed
+    /// hook, and the release of what the socket no longer needs. The one place a socket closes.
+    func finishClose(_ event: CloseEvent, unwritten: [EventLoopPromise<Void>]) {
+        let (waiters, openWaiters, messageSource, failure) = state.withLockedValue { state in
+            state.readyState = .closed
+            state.closeEvent = event
+            defer {
+                state.closeWaiters = []
+                state.openWaiters = []
+                state.messageSource = nil
+            }
+            return (state.closeWaiters, state.openWaiters, state.messageSource, state.failure)
+        }
+        // Outside the lock: finishing calls the sequence's delegate, which takes it again.
+        messageSource?.finish()
+        for promise in unwritten { promise.fail(failure ?? .closedBeforeSent) }
+        for waiter in openWaiters { waiter.fail(failure ?? Self.closedBeforeOpen) }
+        dispatch(\.close, event)
+        for waiter in waiters { waiter.succeed(event) }
+        runClosedHook()
+        releaseAfterClose()
+    }
+
     /// Once the close event was dispatched: drops the handler (which keeps the socket) and the
     /// listeners (which can never run again, and often capture the socket), so that a closed
     /// socket is freed when its user lets go of it.
@@ -162,6 +221,8 @@ public final class WebSocket: Sendable {
             state.message.removeAllListeners()
             state.error.removeAllListeners()
             state.close.removeAllListeners()
+            // The sequence refers to the socket (for its final error): drop the cycle.
+            state.messages = nil
         }
     }
 
@@ -207,6 +268,12 @@ public final class WebSocket: Sendable {
 
     /// The negotiated extensions, in pipeline order.
     public var extensions: [String] { state.withLockedValue { $0.extensions } }
+
+    /// The close event, once the socket is closed (whether or not an error came before it).
+    public var closeEvent: CloseEvent? { state.withLockedValue { $0.closeEvent } }
+
+    /// The error the error event reported, if one did (at most one per connection).
+    public var error: WebSocketError? { state.withLockedValue { $0.failure } }
 
     // MARK: - Events
 
@@ -257,6 +324,8 @@ public final class WebSocket: Sendable {
             eventLoop.execute {
                 for event in backlog { listener(event) }
             }
+            // Messages held back for a first listener may have paused reading.
+            if Event.self == WebSocketMessage.self { withHandler { $0.resumeReading() } }
         }
         return ListenerToken(id: id)
     }
@@ -270,15 +339,21 @@ public final class WebSocket: Sendable {
 
     /// The received messages as an `AsyncSequence` with backpressure (see ``WebSocketMessages``).
     ///
-    /// Created on first use. Made before the close, it starts with the messages that arrived
-    /// while no message listener was registered (a client may open and receive before its caller
-    /// gets here; they stay buffered for the first listener too); from then on every message goes
-    /// both to the listeners and to this sequence. Iterate it, or the connection stops reading
-    /// once the buffer fills.
+    /// Created on first use; it has one consumer (a second iteration throws
+    /// ``WebSocketError/Kind/messagesAlreadyIterated`` instead of trapping). Made before the
+    /// close, it starts with the messages that arrived while nothing consumed them (a client can
+    /// open and receive before its caller gets here), in order; those are then the sequence's
+    /// and no longer wait for a first `onMessage` listener. From then on every message goes to
+    /// the listeners and to this sequence, and none is kept anywhere else: the sequence holds at
+    /// most ``WebSocketOptions/messageBufferLimit`` messages, and the socket stops reading while
+    /// it is full. Iterate it, or the connection stops reading.
+    ///
+    /// The sequence ends when the connection closes: normally after a close without an error,
+    /// by throwing the connection's ``WebSocketError`` after a failure.
     public var messages: WebSocketMessages {
-        let (sequence, finishedSource) = state.withLockedValue {
-            state -> (WebSocketMessages, WebSocketMessages.Producer.Source?) in
-            if let existing = state.messages { return (existing, nil) }
+        let (sequence, finishedSource, resume) = state.withLockedValue {
+            state -> (WebSocketMessages, WebSocketMessages.Producer.Source?, Bool) in
+            if let existing = state.messages { return (existing, nil, false) }
             let limit = max(2, options.messageBufferLimit)
             let made = WebSocketMessages.Producer.makeSequence(
                 elementType: WebSocketMessage.self,
@@ -286,36 +361,43 @@ public final class WebSocket: Sendable {
                 finishOnDeinit: true,
                 delegate: MessagesDelegate(socket: self)
             )
-            let sequence = WebSocketMessages(producer: made.sequence)
+            let sequence = WebSocketMessages(producer: made.sequence, socket: self)
             state.messages = sequence
-            if state.readyState == .closed { return (sequence, made.source) }
-            // Messages that arrived while nobody listened (a client can open and receive before
-            // its caller gets here) go to the sequence first, in order, under the lock that
-            // ``deliver(_:)`` takes: none is lost or yielded twice. They stay buffered for the
-            // first listener too. Nothing calls back into this lock: the sequence has no
-            // consumer yet.
-            for message in state.message.bufferedEvents { _ = made.source.yield(message) }
+            // The messages nobody consumed yet become the sequence's, in order, under the lock
+            // that ``deliver(_:)`` takes: none is lost or delivered twice. Nothing calls back
+            // into this lock: the sequence has no consumer yet.
+            var wantsMore = true
+            for message in state.message.takeBufferedEvents() {
+                wantsMore = made.source.yield(message) != .stopProducing
+            }
+            if state.readyState == .closed { return (sequence, made.source, false) }
             state.messageSource = made.source
-            return (sequence, nil)
+            return (sequence, nil, wantsMore)
         }
         // Outside the lock: finishing calls the delegate, which takes it again.
         finishedSource?.finish()
+        // Reading may have paused while the messages waited for a consumer.
+        if resume { withHandler { $0.resumeReading() } }
         return sequence
     }
 
-    /// Delivers a received message to the listeners (or buffers it for the first one) and to the
-    /// sequence, if the socket is open; `false` when the sequence's consumer lags (stop reading).
-    /// One lock for the state check and both, so that a sequence made meanwhile gets the message
-    /// exactly once.
+    /// Delivers a received message to the listeners and to the sequence, if the socket is open;
+    /// with neither, keeps it for the first listener or the sequence made later. `false` when
+    /// reading must pause: the sequence's consumer lags, or the messages kept for a consumer
+    /// reached ``WebSocketOptions/messageBufferLimit``. One lock for the state check and the
+    /// delivery, so that a sequence made meanwhile gets the message exactly once.
     func deliver(_ message: WebSocketMessage) -> Bool {
+        let limit = max(2, options.messageBufferLimit)
         let delivery = state.withLockedValue {
-            state -> (ListenerList<WebSocketMessage>.Listeners, WebSocketMessages.Producer.Source?)? in
+            state -> (ListenerList<WebSocketMessage>.Listeners, WebSocketMessages.Producer.Source?, Bool)? in
             guard state.readyState == .open else { return nil }
-            return (state.message.dispatch(message), state.messageSource)
+            if let source = state.messageSource { return (state.message.current, source, true) }
+            let listeners = state.message.dispatch(message)
+            return (listeners, nil, state.message.bufferedCount < limit)
         }
-        guard let (listeners, source) = delivery else { return true }
+        guard let (listeners, source, keepReading) = delivery else { return true }
         listeners.callAll(message)
-        guard let source else { return true }
+        guard let source else { return keepReading }
         switch source.yield(message) {
         case .produceMore: return true
         case .stopProducing: return false
@@ -362,17 +444,25 @@ public final class WebSocket: Sendable {
     }
 
     /// Sends a message and resumes when its bytes were handed to the kernel.
-    /// - Throws: ``WebSocketError`` when the connection is closing or closed, or the write failed.
+    ///
+    /// Sent while connecting, it waits for the open and its bytes. Cancelling the waiting task
+    /// throws `CancellationError`; a message already handed to the connection may still be sent.
+    ///
+    /// - Throws: ``WebSocketError``: the connection's failure (a refused connection, a rejected
+    ///   handshake, …) when the message will never be written,
+    ///   ``WebSocketError/Kind/notOpen`` once closing or closed,
+    ///   ``WebSocketError/Kind/closedBeforeSent`` when the connection closed first.
     public func send(_ message: WebSocketMessage) async throws {
+        try Task.checkCancellation()
         guard readyState.rawValue <= WebSocketReadyState.open.rawValue else {
-            throw WebSocketError(message: "The WebSocket is not open")
+            throw self.error ?? .notOpen
         }
         let promise = eventLoop.makePromise(of: Void.self)
         withHandler(
             { $0.send(message, promise: promise) },
-            otherwise: { promise.fail(WebSocketError(message: "The WebSocket is not open")) }
+            otherwise: { promise.fail(self.error ?? .notOpen) }
         )
-        try await promise.futureResult.get()
+        try await valueHonouringCancellation(of: promise.futureResult)
     }
 
     /// Sends a ping (hybi only); `onPong` runs when the matching pong arrives.
@@ -388,37 +478,78 @@ public final class WebSocket: Sendable {
     /// the peer's close frame, or ``WebSocketOptions/closeTimeout``).
     ///
     /// - Parameters:
-    ///   - code: 1000 or 3000...4999, the codes a browser lets a page use.
+    ///   - code: 1000 or 3000...4999, the codes a browser lets a page use (a literal works:
+    ///     `close(code: 4000)`).
     ///   - reason: UTF-8 text, cut to 123 bytes.
     /// - Throws: ``WebSocketCloseError/invalidCode(_:)`` for any other code (even when closed).
     /// - Returns: `false` when already closing or closed.
     @discardableResult
-    public func close(code: UInt16 = 1000, reason: String = "") throws(WebSocketCloseError) -> Bool {
-        guard code == 1000 || (3000...4999).contains(code) else { throw .invalidCode(code) }
+    public func close(code: CloseCode = .normalClosure, reason: String = "") throws(WebSocketCloseError) -> Bool {
+        guard code == .normalClosure || (3000...4999).contains(code.rawValue) else {
+            throw .invalidCode(code.rawValue)
+        }
+        return startClosing(code: code, reason: reason)
+    }
+
+    /// Moves to `CLOSING` and starts the closing handshake with any code (the server's 1001 on
+    /// shutdown, a scope's 1011); `false` when already closing or closed.
+    @discardableResult
+    func startClosing(code: CloseCode, reason: String) -> Bool {
         let accepted = state.withLockedValue { state -> Bool in
             guard state.readyState.rawValue < WebSocketReadyState.closing.rawValue else { return false }
             state.readyState = .closing
             return true
         }
         guard accepted else { return false }
-        withHandler { $0.close(code: CloseCode(code), reason: reason) }
+        withHandler { $0.close(code: code, reason: reason) }
         return true
     }
 
-    /// Closes (as ``close(code:reason:)``) and waits for the close event.
+    /// Closes (as ``close(code:reason:)``) and waits for the close event (see ``closed()``).
     /// - Returns: the close event.
-    public func closeAndWait(code: UInt16 = 1000, reason: String = "") async throws(WebSocketCloseError) -> CloseEvent {
+    public func closeAndWait(code: CloseCode = .normalClosure, reason: String = "") async throws -> CloseEvent {
         try close(code: code, reason: reason)
-        return await closed()
+        return try await closed()
     }
 
     /// Waits until the connection is closed.
-    /// - Returns: the close event.
-    public func closed() async -> CloseEvent {
+    ///
+    /// Cancelling the waiting task throws `CancellationError` and leaves the socket as it is.
+    ///
+    /// - Returns: the close event, when the connection ended without an error event.
+    /// - Throws: the connection's ``WebSocketError`` when it ended with one (the error event's
+    ///   value: a protocol violation, a pong timeout, a failed connect, …).
+    public func closed() async throws -> CloseEvent {
         // Once closed, answer without the event loop: it may be shut down by now.
-        if let event = state.withLockedValue({ $0.closeEvent }) { return event }
-        return (try? await closeFuture().get()) ?? CloseEvent(code: .abnormalClosure)
+        let (known, failure) = state.withLockedValue { ($0.closeEvent, $0.failure) }
+        if let known {
+            if let failure { throw failure }
+            return known
+        }
+        let event = try await valueHonouringCancellation(of: closeFuture())
+        if let failure = self.error { throw failure }
+        return event
     }
+
+    /// Succeeds once the socket is open; fails with the connection's error (or
+    /// ``WebSocketError/Kind/notOpen``) when it closed first.
+    func openFuture() -> EventLoopFuture<Void> {
+        let promise = eventLoop.makePromise(of: Void.self)
+        let outcome = state.withLockedValue { state -> Result<Void, WebSocketError>? in
+            switch state.readyState {
+            case .open: return .success(())
+            case .connecting:
+                state.openWaiters.append(promise)
+                return nil
+            case .closing, .closed:
+                return .failure(state.failure ?? Self.closedBeforeOpen)
+            }
+        }
+        if let outcome { promise.completeWith(outcome.mapError { $0 as any Error }) }
+        return promise.futureResult
+    }
+
+    static let closedBeforeOpen = WebSocketError(.notOpen, message: "The WebSocket closed before it opened")
 
     /// Succeeds with the close event once the connection is closed.
     func closeFuture() -> EventLoopFuture<CloseEvent> {

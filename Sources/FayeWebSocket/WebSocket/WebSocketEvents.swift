@@ -22,23 +22,6 @@ public enum WebSocketReadyState: Int, Sendable, Hashable, CustomStringConvertibl
     }
 }
 
-/// Why a WebSocket reported an error event.
-public struct WebSocketError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// The message, as the W3C `error` event's would be.
-    public var message: String
-    /// The protocol error behind it, when there is one.
-    public var protocolError: ProtocolError?
-
-    /// Creates an error.
-    public init(message: String, protocolError: ProtocolError? = nil) {
-        self.message = message
-        self.protocolError = protocolError
-    }
-
-    /// The message.
-    public var description: String { message }
-}
-
 /// Why ``WebSocket/close(code:reason:)`` refused its arguments (the browser's rule).
 public enum WebSocketCloseError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The code is neither 1000 nor in 3000...4999.
@@ -48,8 +31,7 @@ public enum WebSocketCloseError: Error, Hashable, Sendable, CustomStringConverti
     public var description: String {
         switch self {
         case .invalidCode(let code):
-            return "Failed to execute 'close' on WebSocket: The code must be either 1000, or between 3000 and 4999. "
-                + "\(code) is neither."
+            return "Invalid close code \(code): a WebSocket may close with 1000 or a code in 3000...4999"
         }
     }
 }

@@ -21,7 +21,6 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var sendBufferFull = false
     /// ``WebSocket/bufferedAmount`` passed ``WebSocketOptions/maxBufferedAmount``.
     private var bufferLimitExceeded = false
-    private var errorReported = false
     private var closeParameters: CloseEvent?
     private var closeTimer: Scheduled<Void>?
     private var pingTask: Scheduled<Void>?
@@ -31,6 +30,8 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var opened = false
     private var startRequested = false
     private var pendingWriteCompletions: [EventLoopPromise<Void>] = []
+    /// Completions of messages sent before the open: the driver holds their bytes until then.
+    private var awaitingOpen: [EventLoopPromise<Void>] = []
 
     /// Whether this is the client side (a failed handshake then closes with 1006, as in browsers).
     let isClient: Bool
@@ -78,27 +79,45 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let events = DriverEvents(handler: self)
         driver.onOpen = { events.handler.driverOpened() }
         driver.onMessage = { message in events.handler.driverMessage(message) }
-        driver.onError = { error in
-            events.handler.reportError(WebSocketError(message: error.description, protocolError: error))
-        }
+        driver.onError = { error in events.handler.driverFailed(error) }
         driver.onClose = { event in events.handler.beginClose(event, immediately: false) }
     }
 
     fileprivate func driverOpened() {
         let response = driver.response
-        let opened = socket.state.withLockedValue { state -> Bool in
+        let waiters = socket.state.withLockedValue { state -> [EventLoopPromise<Void>]? in
             state.response = response
-            guard state.readyState == .connecting else { return false }
+            guard state.readyState == .connecting else { return nil }
             state.readyState = .open
             state.protocolName = driver.protocol ?? ""
             state.version = driver.version ?? ""
             state.extensions = driver.extensions
-            return true
+            defer { state.openWaiters = [] }
+            return state.openWaiters
         }
-        guard opened else { return }
+        guard let waiters else { return }
         self.opened = true
+        // The driver writes the messages it held as it opens: their completions go with the
+        // next flush.
+        pendingWriteCompletions += awaitingOpen
+        awaitingOpen = []
         startPinging()
         socket.dispatch(\.open, ())
+        for waiter in waiters { waiter.succeed() }
+    }
+
+    /// The driver failed: a handshake it refused (or the server refused), or a protocol
+    /// violation after the open.
+    fileprivate func driverFailed(_ error: ProtocolError) {
+        let kind: WebSocketError.Kind
+        if opened {
+            kind = .protocolViolation(error)
+        } else if case .unexpectedStatus = error, let response = driver.response {
+            kind = .handshakeRejected(response)
+        } else {
+            kind = .handshakeFailed(error)
+        }
+        reportError(WebSocketError(kind, message: error.description))
     }
 
     fileprivate func driverMessage(_ message: WebSocketMessage) {
@@ -107,17 +126,13 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Reports a failure to connect (DNS, refused, timeout, proxy, TLS): error, then close 1006.
-    func connectionFailed(_ message: String) {
-        reportError(WebSocketError(message: message))
+    func connectionFailed(_ error: WebSocketError) {
+        reportError(error)
         beginClose(CloseEvent(code: .abnormalClosure), immediately: true)
     }
 
     fileprivate func reportError(_ error: WebSocketError) {
-        let response = driver.response
-        socket.state.withLockedValue { if $0.response == nil { $0.response = response } }
-        guard !errorReported, socket.readyState.rawValue <= WebSocketReadyState.open.rawValue else { return }
-        errorReported = true
-        socket.dispatch(\.error, error)
+        _ = socket.reportFailure(error, response: driver.response)
     }
 
     /// The driver finished (or the connection must end): save the close parameters, write what
@@ -131,7 +146,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard !alreadyClosed else { return }
         if closeParameters == nil {
             // A client whose handshake failed reports 1006, as browsers do.
-            closeParameters = isClient && !opened && errorReported ? CloseEvent(code: .abnormalClosure) : event
+            closeParameters = isClient && !opened && socket.error != nil ? CloseEvent(code: .abnormalClosure) : event
         }
         guard let context else {
             endedWithoutTransport = true
@@ -162,24 +177,10 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         for timer in pongTimers.values { timer.cancel() }
         pongTimers = [:]
         driver.transportClosed()
-        let event = closeParameters ?? CloseEvent(code: .abnormalClosure)
-        let (waiters, messageSource) = socket.state.withLockedValue { state in
-            state.readyState = .closed
-            state.closeEvent = event
-            defer {
-                state.closeWaiters = []
-                state.messageSource = nil
-            }
-            return (state.closeWaiters, state.messageSource)
-        }
-        // Outside the lock: finishing calls the sequence's delegate, which takes it again.
-        messageSource?.finish()
-        for promise in pendingWriteCompletions { promise.fail(WebSocketError(message: "The connection closed")) }
+        let unwritten = pendingWriteCompletions + awaitingOpen
         pendingWriteCompletions = []
-        socket.dispatch(\.close, event)
-        for waiter in waiters { waiter.succeed(event) }
-        socket.runClosedHook()
-        socket.releaseAfterClose()
+        awaitingOpen = []
+        socket.finishClose(closeParameters ?? CloseEvent(code: .abnormalClosure), unwritten: unwritten)
         driver.onOpen = nil
         driver.onMessage = nil
         driver.onError = nil
@@ -211,7 +212,8 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        reportError(WebSocketError(message: "Network error: \(url): \(error)"))
+        let kind: WebSocketError.Kind = (error as? TLSError).map { .tls($0) } ?? .connectionLost
+        reportError(WebSocketError(kind, message: "Network error: \(url): \(error)"))
         beginClose(CloseEvent(code: .abnormalClosure), immediately: true)
     }
 
@@ -243,7 +245,12 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func send(_ message: WebSocketMessage, promise: EventLoopPromise<Void>?) {
         guard driver.send(message) else {
-            promise?.fail(WebSocketError(message: "The WebSocket is not open"))
+            promise?.fail(socket.error ?? .notOpen)
+            return
+        }
+        guard opened else {
+            // Held by the driver until the open: complete once its bytes are written.
+            if let promise { awaitingOpen.append(promise) }
             return
         }
         flushIfOutsideRead(promise: promise)
@@ -264,10 +271,14 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         flushIfOutsideRead(promise: nil)
     }
 
-    /// Drops the transport at once.
+    /// Drops the transport at once (or, before there is one, ends the connection attempt).
     func terminate() {
         closeParameters = CloseEvent(code: .abnormalClosure)
-        context?.close(mode: .all, promise: nil)
+        guard let context else {
+            beginClose(CloseEvent(code: .abnormalClosure), immediately: true)
+            return
+        }
+        context.close(mode: .all, promise: nil)
     }
 
     private func flushIfOutsideRead(promise: EventLoopPromise<Void>?) {
@@ -295,7 +306,15 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         trackBuffered(count)
         context.writeAndFlush(wrapOutboundOut(pending)).assumeIsolated().whenComplete { result in
             self.untrackBuffered(count)
-            for promise in promises { promise.completeWith(result) }
+            switch result {
+            case .success:
+                for promise in promises { promise.succeed() }
+            case .failure(let error):
+                let failure =
+                    self.socket.error
+                    ?? WebSocketError(.connectionLost, message: "Network error: \(self.url): \(error)")
+                for promise in promises { promise.fail(failure) }
+            }
         }
         if bufferLimitExceeded { dropForBufferLimit() }
     }
@@ -327,7 +346,10 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let limit = socket.options.maxBufferedAmount ?? 0
         guard !finalized, closeParameters == nil else { return }
         closeParameters = CloseEvent(code: .policyViolation, reason: "bufferedAmount exceeded \(limit) bytes")
-        reportError(WebSocketError(message: "The peer does not read: bufferedAmount exceeded \(limit) bytes"))
+        reportError(
+            WebSocketError(
+                .bufferedAmountExceeded(limit: limit),
+                message: "The peer does not read: bufferedAmount exceeded \(limit) bytes"))
         beginClose(CloseEvent(code: .policyViolation), immediately: true)
     }
 
@@ -351,7 +373,8 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if let timeout = socket.options.pongTimeout {
             pongTimers[number] = loop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) {
-                self.reportError(WebSocketError(message: "No pong received within \(timeout); closing"))
+                self.reportError(
+                    WebSocketError(.pongTimeout(timeout), message: "No pong received within \(timeout); closing"))
                 self.beginClose(CloseEvent(code: .abnormalClosure), immediately: true)
             }
         }

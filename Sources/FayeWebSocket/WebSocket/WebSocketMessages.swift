@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 public import WebSocketDriver
 
@@ -5,7 +6,12 @@ public import WebSocketDriver
 /// consumer falls ``WebSocketOptions/messageBufferLimit`` messages behind, the socket stops
 /// reading from the network until the consumer has caught up halfway.
 ///
-/// The sequence ends when the connection closes. It can be iterated once.
+/// The sequence ends when the connection closes: it returns `nil` after a close without an
+/// error, and throws the connection's ``WebSocketError`` after a failure (the error event's
+/// value). It has one consumer: a second iteration throws
+/// ``WebSocketError/Kind/messagesAlreadyIterated``. Cancelling the iterating task ends the
+/// iteration (`nil`) and leaves the socket open; use
+/// ``WebSocket/withConnection(to:options:clientOptions:_:)`` to tie the socket to the task.
 public struct WebSocketMessages: AsyncSequence, Sendable {
     /// A whole text or binary message.
     public typealias Element = WebSocketMessage
@@ -14,20 +20,45 @@ public struct WebSocketMessages: AsyncSequence, Sendable {
     >
 
     let producer: Producer
+    let socket: WebSocket
+    private let claimed = NIOLockedValueBox(false)
+
+    init(producer: Producer, socket: WebSocket) {
+        self.producer = producer
+        self.socket = socket
+    }
 
     /// Iterates the messages.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var base: Producer.AsyncIterator
+        var base: Producer.AsyncIterator?
+        let socket: WebSocket
+        var finished = false
 
-        /// The next message, or `nil` once the connection closed.
-        public mutating func next() async -> WebSocketMessage? {
-            await base.next()
+        /// The next message, or `nil` once the connection closed without an error (or the task
+        /// was cancelled).
+        /// - Throws: the connection's ``WebSocketError`` once it ended with one, or
+        ///   ``WebSocketError/Kind/messagesAlreadyIterated`` for a second iteration.
+        public mutating func next() async throws -> WebSocketMessage? {
+            guard !finished else { return nil }
+            guard let iterator = base else {
+                finished = true
+                throw WebSocketError.messagesAlreadyIterated
+            }
+            if let message = await iterator.next() { return message }
+            finished = true
+            if !Task.isCancelled, let failure = socket.error { throw failure }
+            return nil
         }
     }
 
-    /// Starts the iteration (the sequence can be iterated once).
+    /// Starts the iteration. The first call gets the messages; any later one gets an iterator
+    /// that throws ``WebSocketError/Kind/messagesAlreadyIterated``.
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: producer.makeAsyncIterator())
+        let first = claimed.withLockedValue { claimed -> Bool in
+            defer { claimed = true }
+            return !claimed
+        }
+        return AsyncIterator(base: first ? producer.makeAsyncIterator() : nil, socket: socket)
     }
 }
 

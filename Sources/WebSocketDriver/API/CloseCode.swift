@@ -62,3 +62,10 @@ public struct CloseCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// The code in decimal, e.g. `1000`.
     public var description: String { String(rawValue) }
 }
+
+extension CloseCode: ExpressibleByIntegerLiteral {
+    /// A code written as a number: `socket.close(code: 4000)`.
+    public init(integerLiteral value: UInt16) {
+        self.init(rawValue: value)
+    }
+}

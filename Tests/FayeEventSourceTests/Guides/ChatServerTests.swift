@@ -18,7 +18,7 @@ struct ChatServerTests {
             )
 
             let replies = Locked<[WebSocketMessage]>([])
-            let socket = WebSocket.connect(to: "ws://127.0.0.1:\(port)/chat")
+            let socket = WebSocket(url: "ws://127.0.0.1:\(port)/chat")
             socket.onMessage { message in replies.withLock { $0.append(message) } }
             #expect(socket.send("hello, listeners"))
             try await eventually("the reply") { replies.withLock { $0 } == [.text("ok 1")] }

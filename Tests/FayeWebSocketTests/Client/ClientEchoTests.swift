@@ -53,8 +53,8 @@ struct ClientEchoTests {
     @Test("open: readyState, version, URL and the 101 response are visible")
     func openState() async throws {
         try await withLoopback { loopback in
-            let socket = WebSocket.connect(
-                to: Self.url(loopback, path: "/chat?room=1"), clientOptions: Self.clientOptions(loopback))
+            let socket = WebSocket(
+                url: Self.url(loopback, path: "/chat?room=1"), clientOptions: Self.clientOptions(loopback))
             #expect(socket.readyState == .connecting)
             #expect(socket.url == "ws://127.0.0.1:\(loopback.port)/chat?room=1")
             let client = RecordedSocket(socket)
@@ -138,7 +138,7 @@ struct ClientEchoTests {
             #expect(event == CloseEvent(code: CloseCode(4000), reason: "client bye"))
             #expect(client.socket.readyState == .closed)
             #expect(try await client.expectClose() == .close(4000, "client bye"))
-            let serverEvent = try await withTimeout("the server's close") { await server.closed() }
+            let serverEvent = try await withTimeout("the server's close") { await server.finalCloseEvent() }
             #expect(serverEvent == CloseEvent(code: CloseCode(4000), reason: "client bye"))
             #expect(client.socket.send("late") == false)
             #expect(client.socket.ping() == false)
@@ -155,7 +155,7 @@ struct ClientEchoTests {
             #expect(try server.close(code: 4001, reason: "server bye"))
             #expect(try await client.expectClose() == .close(4001, "server bye"))
             #expect(client.socket.readyState == .closed)
-            #expect(await client.socket.closed() == CloseEvent(code: CloseCode(4001), reason: "server bye"))
+            #expect(await client.socket.finalCloseEvent() == CloseEvent(code: CloseCode(4001), reason: "server bye"))
             #expect(client.log.current == [.open, .close(4001, "server bye")])
         }
     }
@@ -178,7 +178,7 @@ struct ClientEchoTests {
     @Test("sends made while connecting are queued and arrive in order")
     func queuedBeforeOpen() async throws {
         try await withLoopback { loopback in
-            let socket = WebSocket.connect(to: Self.url(loopback), clientOptions: Self.clientOptions(loopback))
+            let socket = WebSocket(url: Self.url(loopback), clientOptions: Self.clientOptions(loopback))
             for index in 0..<100 { #expect(socket.send("queued \(index)")) }
             #expect(socket.send([UInt8]([1, 2, 3])))
             let client = RecordedSocket(socket)
@@ -207,19 +207,19 @@ struct ClientEchoTests {
         try await withLoopback(setup: setup) { loopback in
             var options = WebSocketOptions()
             options.messageBufferLimit = 8
-            let socket = WebSocket.connect(
-                to: Self.url(loopback), options: options, clientOptions: Self.clientOptions(loopback))
+            let socket = WebSocket(
+                url: Self.url(loopback), options: options, clientOptions: Self.clientOptions(loopback))
             let messages = socket.messages
             let received = try await withTimeout("the message sequence", timeout: .seconds(10)) {
                 var received: [WebSocketMessage] = []
-                for await message in messages {
+                for try await message in messages {
                     received.append(message)
                     if received.count % 50 == 0 { try await Task.sleep(for: .milliseconds(5)) }
                 }
                 return received
             }
             #expect(received == (0..<300).map { .text("server \($0)") })
-            #expect(await socket.closed() == CloseEvent(code: CloseCode(4002), reason: "done"))
+            #expect(await socket.finalCloseEvent() == CloseEvent(code: CloseCode(4002), reason: "done"))
         }
     }
 
@@ -235,18 +235,18 @@ struct ClientEchoTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<30 {
                     group.addTask {
-                        let socket = WebSocket.connect(
-                            to: Self.url(loopback), clientOptions: Self.clientOptions(loopback))
+                        let socket = WebSocket(
+                            url: Self.url(loopback), clientOptions: Self.clientOptions(loopback))
                         let messages = socket.messages
                         try await withTimeout("the echo loop to end", timeout: .seconds(10)) {
-                            for await message in messages {
+                            for try await message in messages {
                                 do {
                                     try await socket.send(message)
                                 } catch {
                                     break
                                 }
                             }
-                            _ = await socket.closed()
+                            _ = await socket.finalCloseEvent()
                         }
                     }
                 }
@@ -258,7 +258,7 @@ struct ClientEchoTests {
     @Test("close before connecting: close 1000 without open, and nothing reaches the server")
     func closeBeforeConnect() async throws {
         try await withLoopback { loopback in
-            let socket = WebSocket.connect(to: Self.url(loopback), clientOptions: Self.clientOptions(loopback))
+            let socket = WebSocket(url: Self.url(loopback), clientOptions: Self.clientOptions(loopback))
             #expect(try socket.close())
             #expect(socket.readyState == .closing)
             let client = RecordedSocket(socket)

@@ -45,7 +45,7 @@ struct ClientFailureTests {
         let (message, close) = try await client.expectFailure(timeout: timeout)
         #expect(close == .close(1006, ""))
         #expect(client.socket.readyState == .closed)
-        #expect(await client.socket.closed().code == .abnormalClosure)
+        #expect(await client.socket.finalCloseEvent().code == .abnormalClosure)
         #expect(!client.log.current.contains(.open))
         #expect(client.socket.send("x") == false)
         return (message, client.socket)
@@ -236,21 +236,21 @@ struct ClientFailureTests {
 
     @Test("a message sequence made before the failure ends", arguments: ["ws://", "ws://127.0.0.1:1/"])
     func messagesEndOnFailure(url: String) async throws {
-        let socket = WebSocket.connect(to: url)
+        let socket = WebSocket(url: url)
         let messages = socket.messages
         let count = try await withTimeout("the message sequence to end") {
             var count = 0
-            for await _ in messages { count += 1 }
+            for try await _ in messages { count += 1 }
             return count
         }
         #expect(count == 0)
-        #expect(await socket.closed().code == .abnormalClosure)
+        #expect(await socket.finalCloseEvent().code == .abnormalClosure)
     }
 
     @Test("an async send made before a failure throws instead of hanging", arguments: ["ws://", "refused"])
     func asyncSendOnFailure(url: String) async throws {
         try await withRefusingPort { port in
-            let socket = WebSocket.connect(to: url == "refused" ? "ws://127.0.0.1:\(port)/" : url)
+            let socket = WebSocket(url: url == "refused" ? "ws://127.0.0.1:\(port)/" : url)
             let outcome = try await withTimeout("the send to finish") { () -> String in
                 do {
                     try await socket.send(.text("never sent"))
@@ -260,14 +260,14 @@ struct ClientFailureTests {
                 }
             }
             #expect(outcome == "The WebSocket is not open" || outcome == "The connection closed")
-            #expect(await socket.closed().code == .abnormalClosure)
+            #expect(await socket.finalCloseEvent().code == .abnormalClosure)
         }
     }
 
     @Test("error and close reach listeners added long after the failure")
     func bufferedFailureEvents() async throws {
-        let socket = WebSocket.connect(to: "ws://")
-        _ = await socket.closed()
+        let socket = WebSocket(url: "ws://")
+        _ = await socket.finalCloseEvent()
         let client = RecordedSocket(socket)
         let (message, close) = try await client.expectFailure()
         #expect(message.hasPrefix("Network error: ws://: "))

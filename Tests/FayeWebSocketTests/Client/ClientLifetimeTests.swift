@@ -22,8 +22,8 @@ struct ClientLifetimeTests {
                 options.extensions = [PermessageDeflate()]
                 var clientOptions = WebSocketClientOptions()
                 clientOptions.eventLoopGroup = loopback.group
-                let socket = WebSocket.connect(
-                    to: "ws://127.0.0.1:\(loopback.port)/", options: options, clientOptions: clientOptions)
+                let socket = WebSocket(
+                    url: "ws://127.0.0.1:\(loopback.port)/", options: options, clientOptions: clientOptions)
                 box.socket = socket
                 let client = RecordedSocket(socket)
                 let messages = socket.messages
@@ -53,7 +53,7 @@ struct ClientLifetimeTests {
             do {
                 var clientOptions = WebSocketClientOptions()
                 clientOptions.eventLoopGroup = loopback.group
-                let socket = WebSocket.connect(to: "ws://127.0.0.1:\(loopback.port)/", clientOptions: clientOptions)
+                let socket = WebSocket(url: "ws://127.0.0.1:\(loopback.port)/", clientOptions: clientOptions)
                 client.socket = socket
                 let replies = Inbox<WebSocketMessage>()
                 socket.onOpen { socket.send("ping me") }
@@ -62,7 +62,7 @@ struct ClientLifetimeTests {
                     _ = try? socket.close()
                 }
                 #expect(try await replies.next(timeout: .seconds(5), "the echo") == .text("ping me"))
-                _ = try await withTimeout("the close") { await socket.closed() }
+                _ = try await withTimeout("the close") { await socket.finalCloseEvent() }
             }
             try await eventually("the client socket to be freed") { client.socket == nil }
             try await eventually("the server socket to be freed") { server.socket == nil }
@@ -73,7 +73,7 @@ struct ClientLifetimeTests {
     func freedAfterFailure(url: String) async throws {
         let box = WeakBox()
         try await withRefusingPort { port in
-            let socket = WebSocket.connect(to: url == "refused" ? "ws://127.0.0.1:\(port)/" : url)
+            let socket = WebSocket(url: url == "refused" ? "ws://127.0.0.1:\(port)/" : url)
             box.socket = socket
             let client = RecordedSocket(socket)
             _ = try await client.expectFailure()

@@ -56,7 +56,7 @@ struct RecordedSocket: Sendable {
         options: WebSocketOptions = WebSocketOptions(),
         clientOptions: WebSocketClientOptions = WebSocketClientOptions()
     ) -> RecordedSocket {
-        RecordedSocket(WebSocket.connect(to: url, options: options, clientOptions: clientOptions))
+        RecordedSocket(WebSocket(url: url, options: options, clientOptions: clientOptions))
     }
 
     func expectOpen(timeout: Duration = .seconds(5)) async throws {
@@ -92,7 +92,7 @@ struct RecordedSocket: Sendable {
     /// Closes if needed and waits for the close (so a test leaves nothing running).
     func shutdown() async {
         _ = try? socket.close()
-        _ = try? await withTimeout("the client's close", timeout: .seconds(5)) { await socket.closed() }
+        _ = try? await withTimeout("the client's close", timeout: .seconds(5)) { await socket.finalCloseEvent() }
     }
 }
 

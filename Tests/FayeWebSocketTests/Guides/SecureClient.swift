@@ -28,7 +28,7 @@ func connectSecurely(_ settings: SecureClientSettings) -> WebSocket {
         // The proxy's credentials go to the proxy only; TLS to the server runs in the tunnel.
         clientOptions.proxy = ProxySettings(url: proxyURL)
     }
-    return WebSocket.connect(to: settings.url, options: options, clientOptions: clientOptions)
+    return WebSocket(url: settings.url, options: options, clientOptions: clientOptions)
 }
 
 /// Sends one text message and returns the first message that comes back, then closes
@@ -36,7 +36,7 @@ func connectSecurely(_ settings: SecureClientSettings) -> WebSocket {
 func ask(_ socket: WebSocket, _ question: String) async throws -> WebSocketMessage? {
     var answers = socket.messages.makeAsyncIterator()  // before sending, so no answer is missed
     try await socket.send(.text(question))  // queued until open; resumes once written
-    let answer = await answers.next()
+    let answer = try await answers.next()
     _ = try await socket.closeAndWait(code: 1000, reason: "thanks")
     return answer
 }

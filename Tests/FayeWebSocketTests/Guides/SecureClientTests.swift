@@ -21,7 +21,7 @@ struct SecureClientTests {
                 #expect(socket.handshakeResponse?.status == 101)
                 let server = try await loopback.nextServerSocket()
                 #expect(server.request?.headers["Proxy-Authorization"] == nil)
-                #expect(await server.closed() == CloseEvent(code: .normalClosure, reason: "thanks"))
+                #expect(await server.finalCloseEvent() == CloseEvent(code: .normalClosure, reason: "thanks"))
             }
         }
     }

@@ -43,7 +43,7 @@ struct TLSClientTests {
                 try await client.socket.closeAndWait(code: 4001, reason: "done")
             }
             #expect(event == CloseEvent(code: CloseCode(4001), reason: "done"))
-            #expect(await server.closed() == CloseEvent(code: CloseCode(4001), reason: "done"))
+            #expect(await server.finalCloseEvent() == CloseEvent(code: CloseCode(4001), reason: "done"))
         }
     }
 

@@ -1,0 +1,11 @@
+import FayeWebSocket
+import WebSocketDriver
+
+extension WebSocket {
+    /// Waits for the close and returns the close event whether or not the connection failed
+    /// first (``WebSocket/closed()`` throws the failure; many tests check the code after one).
+    func finalCloseEvent() async -> CloseEvent {
+        _ = try? await closed()
+        return closeEvent ?? CloseEvent(code: .abnormalClosure)
+    }
+}
