@@ -46,8 +46,8 @@ extension WebSocket {
     /// for try await message in socket.messages { print(message) }
     /// ```
     ///
-    /// The whole opening (TCP, proxy tunnel, TLS, WebSocket handshake) is bounded by
-    /// ``WebSocketClientOptions/connectTimeout``. Cancelling the task ends the attempt (the
+    /// ``WebSocketClientOptions/connectTimeout`` bounds the TCP connection, and again the rest
+    /// of the opening (proxy tunnel, TLS, WebSocket handshake). Cancelling the task ends the attempt (the
     /// connection is dropped) and throws `CancellationError`. Messages that arrive between the
     /// open and your first listener or ``messages`` iteration are kept for it.
     ///
@@ -137,7 +137,6 @@ struct ClientConnector {
         let handler = WebSocketHandler(socket: socket, driver: driver, collector: collector, isClient: true)
         socket.attach(handler)
         guard case .success(let target) = parsed else { return }
-        scheduleOpeningTimeout(handler: handler)
         // Messages name the URL without its credentials.
         let shownURL = socket.url
         var originTLS: TLSContext?
@@ -219,7 +218,9 @@ struct ClientConnector {
                     }
                 }
             }
-        bootstrap.connect(host: endpoint.host, port: endpoint.port).whenFailure { error in
+        let connecting = bootstrap.connect(host: endpoint.host, port: endpoint.port)
+        connecting.whenSuccess { _ in scheduleOpeningTimeout(handler: bound.value) }
+        connecting.whenFailure { error in
             let (kind, text) = ConnectFailure.describe(error, host: endpoint.host, port: endpoint.port)
             bound.value.connectionFailed(WebSocketError(kind, message: "Network error: \(shownURL): \(text)"))
         }
@@ -283,7 +284,8 @@ struct ClientConnector {
         return WebSocketError(kind, message: "Network error: \(prefix): \(error)")
     }
 
-    /// The whole opening (TCP, proxy, TLS, handshake) must finish within the connect timeout.
+    /// Once connected, the rest of the opening (proxy tunnel, TLS, handshake) must also finish
+    /// within the connect timeout.
     private func scheduleOpeningTimeout(handler: WebSocketHandler) {
         let timeout = clientOptions.connectTimeout
         let socket = self.socket

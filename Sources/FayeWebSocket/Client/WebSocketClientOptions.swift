@@ -3,7 +3,8 @@ public import WebSocketDriver
 
 /// How a client reaches its server: timeouts, proxy, event loops.
 public struct WebSocketClientOptions: Sendable {
-    /// How long the TCP connection (to the server or the proxy) may take. Default 30 seconds.
+    /// How long the TCP connection (to the server or the proxy) may take, and then again how long
+    /// the rest of the opening (proxy tunnel, TLS, WebSocket handshake) may take. Default 30 seconds.
     public var connectTimeout: Duration = .seconds(30)
 
     /// An HTTP CONNECT proxy to tunnel through, or `nil`.

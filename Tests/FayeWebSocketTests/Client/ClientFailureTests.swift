@@ -234,16 +234,24 @@ struct ClientFailureTests {
         }
     }
 
-    @Test("a message sequence made before the failure ends", arguments: ["ws://", "ws://127.0.0.1:1/"])
+    @Test("a message sequence made before the failure ends by throwing it", arguments: ["ws://", "ws://127.0.0.1:1/"])
     func messagesEndOnFailure(url: String) async throws {
         let socket = WebSocket(url: url)
         let messages = socket.messages
-        let count = try await withTimeout("the message sequence to end") {
+        let outcome = try await withTimeout("the message sequence to end") { () -> Result<Int, any Error> in
             var count = 0
-            for try await _ in messages { count += 1 }
-            return count
+            do {
+                for try await _ in messages { count += 1 }
+            } catch {
+                return .failure(error)
+            }
+            return .success(count)
         }
-        #expect(count == 0)
+        guard case .failure(let error as WebSocketError) = outcome else {
+            Issue.record("the sequence ended with \(outcome)")
+            return
+        }
+        #expect(error == socket.error)
         #expect(await socket.finalCloseEvent().code == .abnormalClosure)
     }
 
@@ -251,15 +259,17 @@ struct ClientFailureTests {
     func asyncSendOnFailure(url: String) async throws {
         try await withRefusingPort { port in
             let socket = WebSocket(url: url == "refused" ? "ws://127.0.0.1:\(port)/" : url)
-            let outcome = try await withTimeout("the send to finish") { () -> String in
+            let outcome = try await withTimeout("the send to finish") { () -> WebSocketError? in
                 do {
                     try await socket.send(.text("never sent"))
-                    return "sent"
+                    return nil
                 } catch {
-                    return "\(error)"
+                    return error as? WebSocketError
                 }
             }
-            #expect(outcome == "The WebSocket is not open" || outcome == "The connection closed")
+            // The cause itself (a bad URL, a refused connection), not a generic "not open".
+            #expect(outcome != nil)
+            #expect(outcome == socket.error)
             #expect(await socket.finalCloseEvent().code == .abnormalClosure)
         }
     }

@@ -30,7 +30,7 @@ struct ClientLifetimeTests {
                 try await client.expectOpen()
                 try await socket.send(.text("hello"))
                 var iterator = messages.makeAsyncIterator()
-                #expect(await iterator.next() == .text("hello"))
+                #expect(try await iterator.next() == .text("hello"))
                 _ = try await withTimeout("the close") { try await socket.closeAndWait() }
             }
             try await eventually("the client socket to be freed") { box.socket == nil }
