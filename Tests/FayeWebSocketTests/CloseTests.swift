@@ -92,24 +92,6 @@ struct CloseTests {
         }
     }
 
-    @Test("a peer that never answers the close frame: the close timeout ends it with 1006")
-    func closeTimeout() async throws {
-        var options = WebSocketOptions()
-        options.closeTimeout = .milliseconds(300)
-        try await withLoopback(options: options) { loopback in
-            let client = try await loopback.rawClient()
-            try await client.writeRaw(WebSocketHandshakes.request())
-            #expect(try await client.readResponse().status == 101)
-            let socket = try await loopback.nextServerSocket()
-            #expect(try socket.close(code: 1000, reason: "please"))
-            let event = try await withTimeout("the server's close") { await socket.closed() }
-            #expect(event.code == .abnormalClosure)
-            try await client.waitDisconnected()
-            let frames = WebSocketHandshakes.serverFrames(client.state.raw.current)
-            #expect(frames.first?.opcode == 0x8)
-        }
-    }
-
     @Test("close refuses codes a page may not use, even once closed")
     func closeCodeRule() async throws {
         try await withLoopback { loopback in

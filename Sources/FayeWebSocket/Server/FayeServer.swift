@@ -141,7 +141,9 @@ public final class FayeServer: Sendable {
         }
     }
 
-    private static func configure(
+    /// Builds an accepted connection's pipeline. Internal, not private: the tests build the same
+    /// pipeline on an embedded channel to drive it in virtual time.
+    static func configure(
         _ channel: any Channel,
         configuration: Configuration,
         tls: TLSContext?,
