@@ -142,7 +142,8 @@ struct StreamTests {
             #expect(await source.closed() == EventSourceCloseEvent(reason: .closedLocally))
             #expect(source.readyState == .closed)
             #expect(source.bufferedAmount == 0)
-            try await Task.sleep(for: .milliseconds(50))
+            // Everything queued on the stream's event loop has run: a second close would have.
+            try await source.eventLoop.submit {}.get()
             #expect(closes.current == [EventSourceCloseEvent(reason: .closedLocally)])
             // Invalid fields are refused even when closed.
             #expect(throws: EventSourceError.invalidID("a\nb")) { try sendWithoutWaiting(source, "x", id: "a\nb") }
@@ -177,7 +178,7 @@ struct StreamTests {
             #expect(source.readyState == .closed)
             #expect(throws: EventSourceError.notOpen) { try sendWithoutWaiting(source, "after") }
             await #expect(throws: EventSourceError.notOpen) { try await source.send("after") }
-            try await Task.sleep(for: .milliseconds(50))
+            try await source.eventLoop.submit {}.get()
             #expect(closes.current.count == 1)
         }
     }

@@ -1,5 +1,5 @@
-public import FayeWebSocket
 import FayeTestSupport
+public import FayeWebSocket
 import Logging
 public import NIOPosix
 

@@ -1,9 +1,10 @@
 import FayeTestSupport
-@testable import FayeWebSocket
 import Logging
 import NIOCore
 import NIOEmbedded
 import WebSocketDriver
+
+@testable import FayeWebSocket
 
 /// The transport under an embedded server pipeline (its first handler): it records the bytes
 /// flushed, counts the reads that reach it, notes the virtual time the connection closed, and

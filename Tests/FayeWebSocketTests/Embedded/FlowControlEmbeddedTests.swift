@@ -1,8 +1,9 @@
 import FayeTestSupport
-@testable import FayeWebSocket
 import NIOCore
 import Testing
 import WebSocketDriver
+
+@testable import FayeWebSocket
 
 /// bufferedAmount, its high-water mark and limit, and the message sequence's backpressure on an
 /// embedded server connection whose transport the test stalls and releases.

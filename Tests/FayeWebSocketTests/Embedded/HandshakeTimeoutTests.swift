@@ -1,8 +1,9 @@
 import FayeTestSupport
-@testable import FayeWebSocket
 import NIOCore
 import Testing
 import WebSocketDriver
+
+@testable import FayeWebSocket
 
 /// The handshake timeout (slowloris) on an embedded server connection, in virtual time: the
 /// close happens exactly when the timer is due, never before.

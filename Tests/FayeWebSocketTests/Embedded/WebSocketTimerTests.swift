@@ -1,8 +1,9 @@
 import FayeTestSupport
-@testable import FayeWebSocket
 import NIOCore
 import Testing
 import WebSocketDriver
+
+@testable import FayeWebSocket
 
 /// The WebSocket's timers on an embedded server connection, in virtual time: keep-alive pings,
 /// the pong timeout, the close timeout, and the going-away close of a server shutdown.
@@ -99,7 +100,8 @@ struct WebSocketTimerTests {
         #expect(try socket.close(code: 4001, reason: "bye"))
         await server.advance(by: .milliseconds(299))
         #expect(server.takeFrames().map(\.opcode) == [0x8])
-        try await server.receive(WebSocketHandshakes.maskedFrame(opcode: 0x8, payload: [0x0F, 0xA1] + Array("bye".utf8)))
+        try await server.receive(
+            WebSocketHandshakes.maskedFrame(opcode: 0x8, payload: [0x0F, 0xA1] + Array("bye".utf8)))
         #expect(!server.isActive)
         #expect(server.closedAfter == .milliseconds(299))
         let event = try await withTimeout("the server's close") { await socket.closed() }

@@ -83,7 +83,8 @@ func withLoopback(_ spec: LoopbackServer, _ body: (Loopback) async throws -> Voi
         }
     try await withTestServer(configuration: spec.configuration, responder: responder) { server in
         try await body(
-            Loopback(server: server.server, host: server.host, port: server.port, group: server.group, sockets: sockets))
+            Loopback(server: server.server, host: server.host, port: server.port, group: server.group, sockets: sockets)
+        )
     }
 }
 
@@ -100,4 +101,11 @@ func withLoopback(
     server.setup = setup
     server.responder = responder
     try await withLoopback(server, body)
+}
+
+/// Waits until `socket`'s event loop has run everything queued on it so far: an event still to
+/// come (a second close, a late message) would have been queued before this returns. It
+/// replaces "sleep, then check that nothing more happened", which proves nothing on a slow host.
+func settle(_ socket: WebSocket) async throws {
+    try await socket.eventLoop.submit {}.get()
 }
