@@ -14,8 +14,9 @@ struct FlowControlEmbeddedTests {
         WebSocketHandshakes.maskedFrame(opcode: 0x2, payload: FlowControlTests.chunk(index, size: size))
     }
 
-    /// The bytes of a server frame of 64 KiB: a 10-byte header (64-bit length) and the payload.
-    static let chunkFrameSize = 10 + 64 * 1024
+    /// The bytes of a server frame of 4 KiB: a 4-byte header (16-bit length) and the payload.
+    /// (Small: the process-wide memory measurements of other suites run alongside.)
+    static let chunkFrameSize = 4 + 4 * 1024
 
     @Test("a peer that stops reading: bufferedAmount counts every frame not yet written, then drains in order")
     func slowReader() async throws {
@@ -23,10 +24,10 @@ struct FlowControlEmbeddedTests {
         let socket = try await server.upgrade()
         #expect(socket.bufferedAmount == 0)
         server.tap.stalled.withLock { $0 = true }
-        for index in 0..<128 { #expect(socket.send(FlowControlTests.chunk(index))) }
+        for index in 0..<128 { #expect(socket.send(FlowControlTests.chunk(index, size: 4 * 1024))) }
         await server.loop.run()
         #expect(socket.bufferedAmount == 128 * Self.chunkFrameSize)
-        for index in 128..<256 { #expect(socket.send(FlowControlTests.chunk(index))) }
+        for index in 128..<256 { #expect(socket.send(FlowControlTests.chunk(index, size: 4 * 1024))) }
         await server.loop.run()
         #expect(socket.bufferedAmount == 256 * Self.chunkFrameSize)
         #expect(server.takeOutput().isEmpty)
