@@ -166,25 +166,43 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Helpers shared by the test targets (locks, timed waits, seeded generators; a loopback
+        // server). Not products: only the test targets depend on them.
+        .target(name: "FayeTestSupport", path: "Tests/FayeTestSupport", swiftSettings: strictSettings),
+        .target(
+            name: "FayeLoopbackSupport",
+            dependencies: [
+                "FayeTestSupport",
+                "FayeWebSocket",
+                "WebSocketDriver",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/FayeLoopbackSupport",
+            swiftSettings: strictSettings
+        ),
+
         // One test target per library module.
         .testTarget(
             name: "WebSocketExtensionsTests",
-            dependencies: ["WebSocketExtensions"],
+            dependencies: ["FayeTestSupport", "WebSocketExtensions"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "WebSocketDriverTests",
-            dependencies: ["WebSocketDriver"],
+            dependencies: ["FayeTestSupport", "WebSocketDriver"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "PermessageDeflateTests",
-            dependencies: ["PermessageDeflate", "WebSocketDriver"],
+            dependencies: ["FayeTestSupport", "PermessageDeflate", "WebSocketDriver"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "FayeWebSocketTests",
             dependencies: [
+                "FayeLoopbackSupport",
+                "FayeTestSupport",
                 "FayeWebSocket",
                 "PermessageDeflate",
                 "WebSocketDriver",
@@ -200,6 +218,8 @@ let package = Package(
             name: "FayeEventSourceTests",
             dependencies: [
                 "FayeEventSource",
+                "FayeLoopbackSupport",
+                "FayeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import FayeEventSource
+import FayeTestSupport
 import Foundation
 import NIOPosix
 import Testing

@@ -1,63 +1,10 @@
 import FayeEventSource
+import FayeLoopbackSupport
+import FayeTestSupport
 import Foundation
-import Logging
 import NIOCore
 import NIOPosix
 import Testing
-
-/// A value behind a lock, shareable between the event loops and the test task.
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) {
-        self.value = value
-    }
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-
-    var current: Value { withLock { $0 } }
-}
-
-/// A wait in a test ran out of time.
-struct TestTimeout: Error, CustomStringConvertible {
-    var what: String
-    var after: Duration
-
-    var description: String { "timed out after \(after) waiting for \(what)" }
-}
-
-/// Waits until `condition` holds, checking every 5 ms.
-/// - Throws: ``TestTimeout`` when it does not within `timeout`.
-func eventually(
-    _ what: String,
-    timeout: Duration = .seconds(10),
-    _ condition: @Sendable () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else { throw TestTimeout(what: what, after: timeout) }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-}
-
-/// Waits until `body` returns a value.
-func eventuallyValue<Value: Sendable>(
-    _ what: String,
-    timeout: Duration = .seconds(10),
-    _ body: @Sendable () async throws -> Value?
-) async throws -> Value {
-    let deadline = ContinuousClock.now + timeout
-    while true {
-        if let value = try await body() { return value }
-        guard ContinuousClock.now < deadline else { throw TestTimeout(what: what, after: timeout) }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-}
 
 // MARK: - The event-stream parser of the HTML standard (§9.2.6), for reading what we wrote
 
@@ -345,24 +292,9 @@ func withLoopback(
                 setup(source)
             }
         }
-    var configuration = FayeServer.Configuration(host: "127.0.0.1", port: 0)
-    configuration.threads = 2
-    configuration.shutdownGracePeriod = .seconds(1)
-    var logger = Logger(label: "test.server")
-    logger.logLevel = .warning
-    let server = FayeServer(configuration: configuration, logger: logger, responder: responder)
-    try await server.start()
-    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    do {
-        guard let port = server.localAddress?.port else { throw TestTimeout(what: "a bound port", after: .zero) }
-        try await body(Loopback(server: server, port: port, group: group, sources: sources))
-    } catch {
-        try? await server.shutdown()
-        try? await group.shutdownGracefully()
-        throw error
+    try await withTestServer(responder: responder) { server in
+        try await body(Loopback(server: server.server, port: server.port, group: server.group, sources: sources))
     }
-    try await server.shutdown()
-    try await group.shutdownGracefully()
 }
 
 /// The tick stream of `faye-server`: `tick` events numbered from Last-Event-ID + 1.

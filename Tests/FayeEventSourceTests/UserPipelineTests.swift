@@ -1,4 +1,5 @@
 import FayeEventSource
+import FayeTestSupport
 import NIOCore
 import NIOHTTP1
 import NIOPosix

@@ -1,3 +1,4 @@
+import FayeTestSupport
 import FayeWebSocket
 import NIOCore
 import Testing
@@ -25,7 +26,7 @@ struct CloseTests {
             #expect(socket.readyState == .closed)
             try await client.waitDisconnected()
             try await eventually("the close listener") { closes.current.count == 1 }
-            try await Task.sleep(for: .milliseconds(50))
+            try await settle(socket)
             #expect(closes.current == [CloseEvent(code: CloseCode(4001), reason: "bye")])
         }
     }
@@ -70,7 +71,7 @@ struct CloseTests {
             let event = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
             #expect(event.code == .abnormalClosure)
             #expect(event.reason == "")
-            try await Task.sleep(for: .milliseconds(100))
+            try await settle(socket)
             #expect(closes.current.map(\.code) == [.abnormalClosure])
             #expect(errors.current.count <= 1)
             #expect(socket.readyState == .closed)
@@ -92,24 +93,6 @@ struct CloseTests {
         }
     }
 
-    @Test("a peer that never answers the close frame: the close timeout ends it with 1006")
-    func closeTimeout() async throws {
-        var options = WebSocketOptions()
-        options.closeTimeout = .milliseconds(300)
-        try await withLoopback(options: options) { loopback in
-            let client = try await loopback.rawClient()
-            try await client.writeRaw(WebSocketHandshakes.request())
-            #expect(try await client.readResponse().status == 101)
-            let socket = try await loopback.nextServerSocket()
-            #expect(try socket.close(code: 1000, reason: "please"))
-            let event = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
-            #expect(event.code == .abnormalClosure)
-            try await client.waitDisconnected()
-            let frames = WebSocketHandshakes.serverFrames(client.state.raw.current)
-            #expect(frames.first?.opcode == 0x8)
-        }
-    }
-
     @Test("close refuses codes a page may not use, even once closed")
     func closeCodeRule() async throws {
         try await withLoopback { loopback in
@@ -128,14 +111,14 @@ struct CloseTests {
     @Test("server shutdown closes open WebSockets with 1001 and the clients see 1001")
     func gracefulShutdown() async throws {
         var server = LoopbackServer()
-        server.configuration.shutdownGracePeriod = .seconds(4)
+        // A grace period far longer than the bound on the shutdown below: shutdown returning
+        // within that bound shows it did not wait for it once both clients had answered.
+        server.configuration.shutdownGracePeriod = .seconds(120)
         try await withLoopback(server) { loopback in
             let first = try await loopback.client()
             let second = try await loopback.client()
             let sockets = [try await loopback.nextServerSocket(), try await loopback.nextServerSocket()]
-            let start = ContinuousClock.now
-            try await loopback.server.shutdown()
-            #expect(ContinuousClock.now - start < .seconds(3))
+            try await withTimeout("shutdown", timeout: .seconds(30)) { try await loopback.server.shutdown() }
             for client in [first, second] {
                 let event = try await client.closeEvent()
                 #expect(event.code == 1001)
@@ -145,11 +128,8 @@ struct CloseTests {
                 let event = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
                 #expect(event.code == .goingAway)
             }
+            // No longer listening.
             #expect(loopback.server.localAddress == nil)
-            // No longer accepting.
-            await #expect(throws: (any Error).self) {
-                _ = try await TestClient.connectRaw(group: loopback.group, port: loopback.port)
-            }
         }
     }
 

@@ -1,3 +1,4 @@
+import FayeTestSupport
 import FayeWebSocket
 import NIOCore
 import Testing
@@ -28,7 +29,7 @@ struct EventTests {
             try await client.waitDisconnected()
             let socket = try await loopback.nextServerSocket()
             _ = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
-            try await Task.sleep(for: .milliseconds(50))
+            try await settle(socket)
             #expect(
                 log.current == [
                     "setup CONNECTING",
@@ -59,7 +60,7 @@ struct EventTests {
             let socket = try await loopback.nextServerSocket()
             let event = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
             #expect(event.code == .protocolError)
-            try await Task.sleep(for: .milliseconds(50))
+            try await settle(socket)
             #expect(log.current == ["error true", "close 1002"])
             let frames = WebSocketHandshakes.serverFrames(client.state.raw.current)
             #expect(frames.map(\.opcode) == [0x8])
@@ -101,7 +102,9 @@ struct EventTests {
             let socket = try await loopback.nextServerSocket()
             try await client.send("early 1")
             try await client.send("early 2")
-            try await Task.sleep(for: .milliseconds(100))
+            // The pong comes after the server read both messages (it parses in order).
+            #expect(try await client.ping("read"))
+            while try await client.nextEventIncludingControl() != .pong(Array("read".utf8)) {}
 
             let first = Locked<[String]>([])
             let second = Locked<[String]>([])
@@ -125,7 +128,7 @@ struct EventTests {
             socket.onClose { closes.append($0) }
             socket.onClose { _ in closes.append(CloseEvent(code: CloseCode(1), reason: "second listener")) }
             try await eventually("the buffered close") { closes.current.count == 1 }
-            try await Task.sleep(for: .milliseconds(50))
+            try await settle(socket)
             #expect(closes.current == [CloseEvent(code: .normalClosure)])
         }
     }

@@ -1,3 +1,4 @@
+import FayeTestSupport
 import FayeWebSocket
 import NIOCore
 import Testing
@@ -85,23 +86,6 @@ struct HTTPServingTests {
             #expect(first.header("Connection") == nil)
             try await client.writeRaw("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(try await client.readResponse().text == "plain\n")
-        }
-    }
-
-    @Test("a slow answer to a pipelined request is not cut by the handshake timeout")
-    func slowPipelinedAnswer() async throws {
-        let responder: FayeHTTPHandler.Responder = { request in
-            if request.request.path == "/slow" { try? await Task.sleep(for: .milliseconds(600)) }
-            return ServerResponse(text: "\(request.request.path)\n")
-        }
-        var server = LoopbackServer()
-        server.configuration.handshakeTimeout = .milliseconds(300)
-        server.responder = responder
-        try await withLoopback(server) { loopback in
-            let client = try await loopback.rawClient()
-            try await client.writeRaw("GET /fast HTTP/1.1\r\nHost: x\r\n\r\nGET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(try await client.readResponse().text == "/fast\n")
-            #expect(try await client.readResponse().text == "/slow\n")
         }
     }
 
@@ -208,48 +192,6 @@ struct HTTPServingTests {
             let response = try await client.readResponse()
             #expect(response.status == 413)
             try await client.waitDisconnected()
-        }
-    }
-
-    @Test("a request head that does not complete in time: the connection is closed")
-    func slowHead() async throws {
-        var server = LoopbackServer()
-        server.configuration.handshakeTimeout = .milliseconds(300)
-        try await withLoopback(server) { loopback in
-            let start = ContinuousClock.now
-            let client = try await loopback.rawClient()
-            try await client.writeRaw("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-            try await client.waitDisconnected(timeout: .seconds(5))
-            #expect(ContinuousClock.now - start >= .milliseconds(250))
-            #expect(client.state.raw.current.isEmpty)
-        }
-    }
-
-    @Test("an idle connection that never sends anything is closed after the handshake timeout")
-    func idleConnection() async throws {
-        var server = LoopbackServer()
-        server.configuration.handshakeTimeout = .milliseconds(300)
-        try await withLoopback(server) { loopback in
-            let client = try await loopback.rawClient()
-            try await client.waitDisconnected(timeout: .seconds(5))
-        }
-    }
-
-    @Test("a kept-alive connection gets the timeout again after a response, not while a WebSocket is open")
-    func timeoutAfterResponseButNotForWebSockets() async throws {
-        var server = LoopbackServer()
-        server.configuration.handshakeTimeout = .milliseconds(300)
-        try await withLoopback(server) { loopback in
-            let http = try await loopback.rawClient()
-            try await http.writeRaw("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(try await http.readResponse().status == 200)
-            try await http.waitDisconnected(timeout: .seconds(5))
-
-            let client = try await loopback.client()
-            try await Task.sleep(for: .milliseconds(700))
-            try await client.send("still here")
-            #expect(try await client.nextMessage() == .text("still here"))
-            #expect(!client.state.isDisconnected.current)
         }
     }
 }

@@ -1,3 +1,4 @@
+import FayeTestSupport
 import FayeWebSocket
 import PermessageDeflate
 import Testing

@@ -1,3 +1,4 @@
+import FayeTestSupport
 import Testing
 import WebSocketDriver
 import WebSocketExtensions
@@ -18,13 +19,13 @@ import WebSocketExtensions
         var clientErrors: [ProtocolError] = []
         let server: Driver
         let client: Driver
-        var generator: SeededGenerator
+        var generator: SplitMix64
 
         init(
             client clientExtension: PermessageDeflate, server serverExtension: PermessageDeflate, seed: UInt64,
             maxLength: Int = DriverOptions.defaultMaxLength
         ) throws {
-            generator = SeededGenerator(seed: seed)
+            generator = SplitMix64(seed: seed)
             var serverOptions = DriverOptions()
             try serverOptions.extensions.add(serverExtension)
             serverOptions.maxLength = maxLength
@@ -111,7 +112,7 @@ import WebSocketExtensions
         #expect(pair.client.extensions == ["permessage-deflate"])
         #expect(pair.server.extensions == ["permessage-deflate"])
         var sent: [WebSocketMessage] = []
-        var generator = SeededGenerator(seed: UInt64(index) * 7 + 3)
+        var generator = SplitMix64(seed: UInt64(index) * 7 + 3)
         for round in 0..<60 {
             let size = [0, 1, 31, 32, 200, 5000, 70_000][round % 7]
             let message: WebSocketMessage

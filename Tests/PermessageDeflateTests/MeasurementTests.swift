@@ -1,3 +1,4 @@
+import FayeTestSupport
 import Testing
 import WebSocketExtensions
 
@@ -21,7 +22,7 @@ enum Corpus {
         "finished", "build", "failed", "on", "main", "can", "someone", "look", "lunch", "?", "!", "tomorrow",
     ]
 
-    static func json(_ generator: inout SeededGenerator, textWords: Int) -> [UInt8] {
+    static func json(_ generator: inout SplitMix64, textWords: Int) -> [UInt8] {
         var text: [String] = []
         for _ in 0..<textWords { text.append(words[Int(generator.next() % UInt64(words.count))]) }
         let user = names[Int(generator.next() % UInt64(names.count))]
@@ -35,7 +36,7 @@ enum Corpus {
 
     /// Messages whose sizes spread from tiny to a few KiB.
     static func messages(count: Int, seed: UInt64) -> [[UInt8]] {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         return (0..<count).map { _ in json(&generator, textWords: Int(generator.next() % 40)) }
     }
 }
@@ -79,7 +80,7 @@ struct MeasurementTests {
         let values = try #require(memoryConfiguration)
         let (windowBits, memoryLevel, takeover) = (values[0], values[1], values[2] != 0)
         let connections = 300
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix64(seed: 7)
         var small = Corpus.json(&generator, textWords: 30)
         while small.count < 2048 { small += Corpus.json(&generator, textWords: 30) }
         let large = (0..<4).map { _ in Payloads.text(count: 16_384, using: &generator) }
@@ -131,7 +132,7 @@ struct MeasurementTests {
             maxWindowBits: windowBits,
             compressionThreshold: 0
         )
-        var generator = SeededGenerator(seed: 3)
+        var generator = SplitMix64(seed: 3)
         let corpora: [(String, [[UInt8]])] = [
             ("JSON chat", Corpus.messages(count: 4000, seed: 5)),
             ("16 KiB text", (0..<64).map { _ in Payloads.text(count: 16_384, using: &generator) }),
@@ -162,7 +163,7 @@ struct MeasurementTests {
             var takeover = 0
             var fresh = 0
             var random = 0
-            var generator = SeededGenerator(seed: UInt64(size))
+            var generator = SplitMix64(seed: UInt64(size))
             let samples = corpus.prefix(2000).map { Array($0.suffix(size)) }
             let warm = try activatedClient(try PermessageDeflate(compressionThreshold: 0))
             for message in corpus.suffix(200) {

@@ -1,3 +1,4 @@
+import FayeTestSupport
 import Testing
 import WebSocketExtensions
 
@@ -147,7 +148,7 @@ struct RoundTripTests {
 
     @Test("A message larger than 4 MiB round-trips and keeps its opcode")
     func largeMessage() throws {
-        var generator = SeededGenerator(seed: 42)
+        var generator = SplitMix64(seed: 42)
         let payload =
             Payloads.text(count: 5_000_000, using: &generator) + Payloads.random(count: 300_000, using: &generator)
         let connection = try Connection(client: PermessageDeflate(), server: PermessageDeflate())

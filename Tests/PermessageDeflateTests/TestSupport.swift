@@ -1,4 +1,5 @@
 import CZlib
+import FayeTestSupport
 import Testing
 import WebSocketExtensions
 
@@ -117,23 +118,6 @@ struct Connection {
     }
 }
 
-/// A deterministic random number generator (SplitMix64).
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
-    }
-}
-
 /// Payload generators for round trips.
 enum Payloads {
     private static let words = [
@@ -142,7 +126,7 @@ enum Payloads {
     ]
 
     /// Text made of a small vocabulary: compressible, valid UTF-8.
-    static func text(count: Int, using generator: inout SeededGenerator) -> [UInt8] {
+    static func text(count: Int, using generator: inout SplitMix64) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(count + 16)
         while bytes.count < count {
@@ -153,7 +137,7 @@ enum Payloads {
     }
 
     /// Uniformly random bytes: incompressible.
-    static func random(count: Int, using generator: inout SeededGenerator) -> [UInt8] {
+    static func random(count: Int, using generator: inout SplitMix64) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         bytes.withUnsafeMutableBytes { buffer in
             var index = 0
@@ -170,7 +154,7 @@ enum Payloads {
     }
 
     /// Runs of repeated bytes with random lengths, plus repeats far apart.
-    static func runs(count: Int, using generator: inout SeededGenerator) -> [UInt8] {
+    static func runs(count: Int, using generator: inout SplitMix64) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(count)
         while bytes.count < count {
@@ -184,7 +168,7 @@ enum Payloads {
     /// A mixed sequence of payloads, including empty ones and sizes around the default
     /// threshold.
     static func mixed(seed: UInt64, messages: Int, maximumSize: Int) -> [[UInt8]] {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var result: [[UInt8]] = [[], Array("Hello".utf8)]
         let thresholds = [
             0, 1, PermessageDeflate.defaultCompressionThreshold - 1, PermessageDeflate.defaultCompressionThreshold,

@@ -1,4 +1,5 @@
 import CZlib
+import FayeTestSupport
 import Testing
 import WebSocketExtensions
 
@@ -11,7 +12,7 @@ import WebSocketExtensions
 struct WindowBitsEightTests {
     /// Text with repeats far beyond 256 bytes, so that any longer match would show.
     private static let messages: [[UInt8]] = {
-        var generator = SeededGenerator(seed: 8)
+        var generator = SplitMix64(seed: 8)
         return (0..<300).map { index in
             let size = [40, 300, 700, 2000, 9000][index % 5]
             return Payloads.text(count: size, using: &generator) + Payloads.runs(count: size / 4, using: &generator)

@@ -1,3 +1,4 @@
+import FayeTestSupport
 import Testing
 
 @testable import WebSocketExtensions

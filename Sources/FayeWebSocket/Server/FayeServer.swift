@@ -171,7 +171,9 @@ public final class FayeServer: Sendable {
     /// Whether the server is bound and accepting.
     private var isRunning: Bool { running.withLockedValue { $0.channel != nil } }
 
-    private static func configure(
+    /// Builds an accepted connection's pipeline. Internal, not private: the tests build the same
+    /// pipeline on an embedded channel to drive it in virtual time.
+    static func configure(
         _ channel: any Channel,
         configuration: Configuration,
         tls: TLSContext?,

@@ -62,6 +62,12 @@ public final class WebSocket: Sendable {
             set { setRare(\.openWaiters, newValue, isEmpty: newValue.isEmpty) }
         }
 
+        /// Listeners added off the event loop whose registration task has not run yet.
+        var pendingListeners: Set<UInt64> {
+            get { rare?.pendingListeners ?? [] }
+            set { setRare(\.pendingListeners, newValue, isEmpty: newValue.isEmpty) }
+        }
+
         /// The error the error event reported, once it fired.
         var failure: WebSocketError? {
             get { rare?.failure }
@@ -95,6 +101,7 @@ public final class WebSocket: Sendable {
         var messages: WebSocketMessages?
         var closeWaiters: [EventLoopPromise<CloseEvent>] = []
         var openWaiters: [EventLoopPromise<Void>] = []
+        var pendingListeners: Set<UInt64> = []
         var failure: WebSocketError?
         var response: HandshakeResponse?
     }
@@ -181,6 +188,7 @@ public final class WebSocket: Sendable {
                 return false
             }
             state.failure = error
+            state.messages?.failure.withLockedValue { $0 = error }
             return true
         }
         if report { dispatch(\.error, error) }
@@ -221,8 +229,6 @@ public final class WebSocket: Sendable {
             state.message.removeAllListeners()
             state.error.removeAllListeners()
             state.close.removeAllListeners()
-            // The sequence refers to the socket (for its final error): drop the cycle.
-            state.messages = nil
         }
     }
 
@@ -301,33 +307,44 @@ public final class WebSocket: Sendable {
         addListener(\.close, listener)
     }
 
-    /// Removes a listener added by one of the `on…` methods.
+    /// Registers a listener and hands it the events kept for a first listener, on the event
+    /// loop, in one step: no event dispatched meanwhile can overtake the kept ones. Off the loop
+    /// the registration is a task there (events until then are kept and handed over with it).
+    private func addListener<Event: Sendable>(
+        _ list: any WritableKeyPath<State, ListenerList<Event>> & Sendable,
+        _ listener: @escaping @Sendable (Event) -> Void
+    ) -> ListenerToken {
+        let onLoop = eventLoop.inEventLoop
+        let id = state.withLockedValue { state -> UInt64 in
+            state.nextListenerID += 1
+            if !onLoop { state.pendingListeners.insert(state.nextListenerID) }
+            return state.nextListenerID
+        }
+        let register: @Sendable () -> Void = {
+            let backlog = self.state.withLockedValue { state -> [Event]? in
+                // Removed before this task ran: never registered.
+                if !onLoop, state.pendingListeners.remove(id) == nil { return nil }
+                return state[keyPath: list].add(id: id, listener)
+            }
+            guard let backlog, !backlog.isEmpty else { return }
+            for event in backlog { listener(event) }
+            // Messages kept for a first listener may have paused reading.
+            if Event.self == WebSocketMessage.self { self.withHandler { $0.resumeReading() } }
+        }
+        if onLoop { register() } else { eventLoop.execute(register) }
+        return ListenerToken(id: id)
+    }
+
+    /// Removes a listener added by one of the `on…` methods, at once (also one whose
+    /// registration is still a task on the event loop).
     public func removeListener(_ token: ListenerToken) {
         state.withLockedValue { state in
+            state.pendingListeners.remove(token.id)
             state.open.remove(id: token.id)
             state.message.remove(id: token.id)
             state.error.remove(id: token.id)
             state.close.remove(id: token.id)
         }
-    }
-
-    private func addListener<Event: Sendable>(
-        _ list: WritableKeyPath<State, ListenerList<Event>>,
-        _ listener: @escaping @Sendable (Event) -> Void
-    ) -> ListenerToken {
-        let (id, backlog) = state.withLockedValue { state -> (UInt64, [Event]) in
-            state.nextListenerID += 1
-            let id = state.nextListenerID
-            return (id, state[keyPath: list].add(id: id, listener))
-        }
-        if !backlog.isEmpty {
-            eventLoop.execute {
-                for event in backlog { listener(event) }
-            }
-            // Messages held back for a first listener may have paused reading.
-            if Event.self == WebSocketMessage.self { withHandler { $0.resumeReading() } }
-        }
-        return ListenerToken(id: id)
     }
 
     func dispatch<Event: Sendable>(_ list: WritableKeyPath<State, ListenerList<Event>>, _ event: Event) {
@@ -361,7 +378,7 @@ public final class WebSocket: Sendable {
                 finishOnDeinit: true,
                 delegate: MessagesDelegate(socket: self)
             )
-            let sequence = WebSocketMessages(producer: made.sequence, socket: self)
+            let sequence = WebSocketMessages(producer: made.sequence, failure: state.failure)
             state.messages = sequence
             // The messages nobody consumed yet become the sequence's, in order, under the lock
             // that ``deliver(_:)`` takes: none is lost or delivered twice. Nothing calls back

@@ -20,18 +20,20 @@ public struct WebSocketMessages: AsyncSequence, Sendable {
     >
 
     let producer: Producer
-    let socket: WebSocket
+    /// The connection's failure, once reported (set by the socket, which keeps the sequence;
+    /// the sequence does not keep the socket).
+    let failure: NIOLockedValueBox<WebSocketError?>
     private let claimed = NIOLockedValueBox(false)
 
-    init(producer: Producer, socket: WebSocket) {
+    init(producer: Producer, failure: WebSocketError?) {
         self.producer = producer
-        self.socket = socket
+        self.failure = NIOLockedValueBox(failure)
     }
 
     /// Iterates the messages.
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: Producer.AsyncIterator?
-        let socket: WebSocket
+        let failure: NIOLockedValueBox<WebSocketError?>
         var finished = false
 
         /// The next message, or `nil` once the connection closed without an error (or the task
@@ -46,7 +48,7 @@ public struct WebSocketMessages: AsyncSequence, Sendable {
             }
             if let message = await iterator.next() { return message }
             finished = true
-            if !Task.isCancelled, let failure = socket.error { throw failure }
+            if !Task.isCancelled, let failure = failure.withLockedValue({ $0 }) { throw failure }
             return nil
         }
     }
@@ -58,7 +60,7 @@ public struct WebSocketMessages: AsyncSequence, Sendable {
             defer { claimed = true }
             return !claimed
         }
-        return AsyncIterator(base: first ? producer.makeAsyncIterator() : nil, socket: socket)
+        return AsyncIterator(base: first ? producer.makeAsyncIterator() : nil, failure: failure)
     }
 }
 

@@ -1,3 +1,5 @@
+import FayeLoopbackSupport
+import FayeTestSupport
 import FayeWebSocket
 import NIOCore
 import NIOPosix

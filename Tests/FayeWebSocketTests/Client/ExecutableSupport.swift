@@ -1,3 +1,4 @@
+import FayeTestSupport
 import Foundation
 
 #if canImport(Glibc)

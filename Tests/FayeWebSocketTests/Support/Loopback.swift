@@ -1,5 +1,6 @@
+import FayeLoopbackSupport
+import FayeTestSupport
 import FayeWebSocket
-import Logging
 import NIOCore
 import NIOPosix
 import WebSocketDriver
@@ -57,9 +58,7 @@ struct LoopbackServer {
     var responder: FayeHTTPHandler.Responder?
 
     init(host: String = "127.0.0.1", options: WebSocketOptions = WebSocketOptions(), echo: Bool = true) {
-        configuration = FayeServer.Configuration(host: host, port: 0)
-        configuration.threads = 2
-        configuration.shutdownGracePeriod = .seconds(1)
+        configuration = .loopbackForTests(host: host)
         self.options = options
         self.echo = echo
     }
@@ -82,22 +81,11 @@ func withLoopback(_ spec: LoopbackServer, _ body: (Loopback) async throws -> Voi
                 sockets.append(socket)
             }
         }
-    var logger = Logger(label: "test.server")
-    logger.logLevel = .warning
-    let server = FayeServer(configuration: spec.configuration, logger: logger, responder: responder)
-    try await server.start()
-    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    do {
-        guard let port = server.localAddress?.port else { throw TestTimeout(what: "a bound port", after: .zero) }
-        let host = spec.configuration.host
-        try await body(Loopback(server: server, host: host, port: port, group: group, sockets: sockets))
-    } catch {
-        try? await server.shutdown()
-        try? await group.shutdownGracefully()
-        throw error
+    try await withTestServer(configuration: spec.configuration, responder: responder) { server in
+        try await body(
+            Loopback(server: server.server, host: server.host, port: server.port, group: server.group, sockets: sockets)
+        )
     }
-    try await server.shutdown()
-    try await group.shutdownGracefully()
 }
 
 /// ``withLoopback(_:_:)`` with the default echo server.
@@ -115,24 +103,9 @@ func withLoopback(
     try await withLoopback(server, body)
 }
 
-/// A payload of `count` bytes with a recognisable pattern (built block-wise: debug builds are
-/// slow per element).
-func patternBytes(_ count: Int, seed: Int = 0) -> [UInt8] {
-    let block = (0..<4093).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ ($0 >> 8) &+ seed) }
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(count)
-    while bytes.count < count { bytes.append(contentsOf: block.prefix(count - bytes.count)) }
-    return bytes
-}
-
-/// A UTF-8 text of exactly `count` bytes, with multi-byte characters where they fit.
-func patternText(_ count: Int) -> String {
-    let snippet = Array("héllo wörld ✓ 🎉 ".utf8)
-    let block = Array(repeating: snippet, count: 200).flatMap { $0 }
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(count)
-    while bytes.count + block.count <= count { bytes.append(contentsOf: block) }
-    while bytes.count + snippet.count <= count { bytes.append(contentsOf: snippet) }
-    while bytes.count < count { bytes.append(UInt8(ascii: "a") + UInt8(bytes.count % 26)) }
-    return String(decoding: bytes, as: UTF8.self)
+/// Waits until `socket`'s event loop has run everything queued on it so far: an event still to
+/// come (a second close, a late message) would have been queued before this returns. It
+/// replaces "sleep, then check that nothing more happened", which proves nothing on a slow host.
+func settle(_ socket: WebSocket) async throws {
+    try await socket.eventLoop.submit {}.get()
 }

@@ -1,12 +1,15 @@
+import FayeTestSupport
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
 
-/// A plain blocking TCP socket to a loopback port, for the abuse tests: it reads only when told
-/// to (a NIO client always reads), and every wait is bounded by `poll`.
-final class RawSocket {
+/// A plain TCP socket to a loopback port, for the abuse tests: it reads only when told to (a NIO
+/// client always reads), and every wait is bounded by `poll`. The blocking calls run on a thread
+/// of their own (``onDedicatedThread(_:)``), never on Swift's cooperative pool.
+final class RawSocket: Sendable {
     /// A socket call failed.
     struct Failure: Error, CustomStringConvertible {
         var call: String
@@ -42,8 +45,12 @@ final class RawSocket {
 
     deinit { close(descriptor) }
 
-    /// Writes all of `bytes` (blocking).
-    func write(_ bytes: [UInt8]) throws {
+    /// Writes all of `bytes`, blocking a dedicated thread until the kernel took them.
+    func write(_ bytes: [UInt8]) async throws {
+        try await onDedicatedThread { Result { try self.writeBlocking(bytes) } }.get()
+    }
+
+    private func writeBlocking(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let count = bytes[offset...].withUnsafeBytes {
@@ -54,7 +61,7 @@ final class RawSocket {
         }
     }
 
-    func write(_ text: String) throws { try write(Array(text.utf8)) }
+    func write(_ text: String) async throws { try await write(Array(text.utf8)) }
 
     /// Writes as much of `bytes` as the kernel takes now; the count written (0 when full).
     func writeNow(_ bytes: [UInt8]) throws -> Int {
@@ -75,7 +82,11 @@ final class RawSocket {
 
     /// The bytes available within `timeout` milliseconds, or end of stream (a reset counts as
     /// closed), or a time-out.
-    func read(timeout: Int32) -> ReadResult {
+    func read(timeout: Int32) async -> ReadResult {
+        await onDedicatedThread { self.readBlocking(timeout: timeout) }
+    }
+
+    private func readBlocking(timeout: Int32) -> ReadResult {
         var fds = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         guard poll(&fds, 1, timeout) > 0 else { return .timedOut }
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
@@ -88,14 +99,21 @@ final class RawSocket {
     /// - Returns: everything read, and whether the stream ended.
     func read(
         for timeout: Duration,
-        until done: ([UInt8]) -> Bool = { _ in false }
+        until done: @escaping @Sendable ([UInt8]) -> Bool = { _ in false }
+    ) async -> (bytes: [UInt8], closed: Bool) {
+        await onDedicatedThread { self.readBlocking(for: timeout, until: done) }
+    }
+
+    private func readBlocking(
+        for timeout: Duration,
+        until done: ([UInt8]) -> Bool
     ) -> (bytes: [UInt8], closed: Bool) {
         let deadline = ContinuousClock.now + timeout
         var bytes: [UInt8] = []
         while !done(bytes) {
             let left = deadline - ContinuousClock.now
             guard left > .zero else { break }
-            switch read(
+            switch readBlocking(
                 timeout: Int32(
                     max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)))
             {

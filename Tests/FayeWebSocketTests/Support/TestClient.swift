@@ -1,3 +1,4 @@
+import FayeTestSupport
 import NIOCore
 import NIOPosix
 import WebSocketDriver

@@ -1,3 +1,4 @@
+import FayeTestSupport
 import FayeWebSocket
 import Foundation
 import NIOCore
@@ -454,18 +455,4 @@ private final class BackHandler: ChannelInboundHandler {
         client.close(promise: nil)
         context.fireChannelInactive()
     }
-}
-
-/// `count` bytes that do not compress (a fixed-seed xorshift stream).
-func randomBytes(_ count: Int, seed: UInt64 = 0x9E37_79B9_7F4A_7C15) -> [UInt8] {
-    var state = seed
-    var words: [UInt64] = []
-    words.reserveCapacity(count / 8 + 1)
-    while words.count * 8 < count {
-        state ^= state << 13
-        state ^= state >> 7
-        state ^= state << 17
-        words.append(state)
-    }
-    return words.withUnsafeBytes { Array($0.prefix(count)) }
 }

@@ -1,3 +1,4 @@
+import FayeTestSupport
 import Testing
 
 @testable import WebSocketDriver
@@ -75,7 +76,7 @@ struct Base64Tests {
 
     @Test("Random round trips (seeded)")
     func roundTrip() {
-        var generator = Base64TestRandom(seed: 0x6455_7692)
+        var generator = SplitMix64(seed: 0x6455_7692)
         for _ in 0..<500 {
             let count = Int.random(in: 0...100, using: &generator)
             let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -83,22 +84,5 @@ struct Base64Tests {
             #expect(encoded.utf8.count == (count + 2) / 3 * 4)
             #expect(Base64.decode(encoded) == bytes)
         }
-    }
-}
-
-/// A small deterministic generator (Base64TestRandom), so the property test is reproducible.
-private struct Base64TestRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,3 +1,4 @@
+import FayeTestSupport
 import Testing
 import WebSocketExtensions
 

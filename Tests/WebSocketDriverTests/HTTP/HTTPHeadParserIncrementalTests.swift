@@ -1,3 +1,4 @@
+import FayeTestSupport
 import Testing
 
 @testable import WebSocketDriver
@@ -43,7 +44,7 @@ struct HTTPHeadParserIncrementalTests {
 
     @Test("Random splits give the same result as one chunk (seeded)")
     func randomSplits() {
-        var generator = HeadParserTestRandom(seed: 7230)
+        var generator = SplitMix64(seed: 7230)
         for (text, kind) in Self.validMessages + Self.invalidMessages {
             let bytes = Array(text.utf8) + Self.trailer
             let whole = HTTPHeadParser.testFeed(bytes, splitAt: [], kind: kind)
@@ -143,22 +144,5 @@ struct HTTPHeadParserIncrementalTests {
         #expect(throws: error) { try parser.testParse(Array("GET / HTTP/1.1\r\nA: b\r\n c\r\n".utf8)) }
         #expect(throws: error) { try parser.testParse(Array("\r\n".utf8)) }
         #expect(throws: error) { try parser.testParse([]) }
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so the split tests are reproducible.
-private struct HeadParserTestRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

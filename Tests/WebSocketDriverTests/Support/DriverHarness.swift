@@ -1,3 +1,4 @@
+import FayeTestSupport
 import WebSocketExtensions
 
 @testable import WebSocketDriver
@@ -130,19 +131,6 @@ enum Bytes {
     }
 }
 
-/// A deterministic generator for property tests.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// RFC 6455 §1.3's sample handshake request.
 let sampleKey = "dGhlIHNhbXBsZSBub25jZQ=="
 let sampleAccept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
@@ -222,52 +210,6 @@ extension Bytes {
     /// Lower-case hex with spaces, for readable failures.
     static func describe(_ bytes: [UInt8]) -> String {
         bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
-    }
-}
-
-extension SplitMix64 {
-    /// A value in `range`.
-    mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
-
-    /// `count` random bytes.
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        var result: [UInt8] = []
-        result.reserveCapacity(count)
-        while result.count < count {
-            withUnsafeBytes(of: next()) { result.append(contentsOf: $0.prefix(count - result.count)) }
-        }
-        return result
-    }
-
-    /// Random text of about `byteCount` UTF-8 bytes, mixing 1-, 2-, 3- and 4-byte characters.
-    mutating func text(byteCount: Int) -> String {
-        let samples: [[UInt8]] = ["é", "ß", "Ж", "€", "\u{F8FF}", "中", "😀", "𝄞", "\u{10FFFF}", "\u{7F}", "\u{80}"].map {
-            Array($0.utf8)
-        }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(byteCount + 4)
-        while bytes.count < byteCount {
-            let draw = next()
-            if draw & 3 == 0 {
-                bytes.append(contentsOf: samples[Int((draw >> 8) % UInt64(samples.count))])
-            } else {
-                bytes.append(UInt8(0x20 + (draw >> 8) % 95))
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// Cuts `bytes` into chunks: of one byte each when `maxChunk` is 1, else of random sizes in
-    /// 1...maxChunk.
-    mutating func chunks(_ bytes: [UInt8], maxChunk: Int) -> [[UInt8]] {
-        var result: [[UInt8]] = []
-        var index = 0
-        while index < bytes.count {
-            let size = min(bytes.count - index, maxChunk <= 1 ? 1 : int(1...maxChunk))
-            result.append(Array(bytes[index..<(index + size)]))
-            index += size
-        }
-        return result
     }
 }
 

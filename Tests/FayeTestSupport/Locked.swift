@@ -1,31 +1,32 @@
 import Foundation
 
-/// A value behind a lock, shareable between the event loops and the test task.
-final class Locked<Value>: @unchecked Sendable {
+/// A value behind a lock, shareable between event loops, threads and the test task.
+public final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
 
-    init(_ value: Value) {
+    public init(_ value: Value) {
         self.value = value
     }
 
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+    public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
         lock.lock()
         defer { lock.unlock() }
         return try body(&value)
     }
 
-    var current: Value { withLock { $0 } }
+    /// A copy of the value now.
+    public var current: Value { withLock { $0 } }
 }
 
 extension Locked where Value: RangeReplaceableCollection {
-    func append(_ element: Value.Element) {
+    public func append(_ element: Value.Element) {
         withLock { $0.append(element) }
     }
 }
 
-/// A queue that event loops fill and a test drains with `next(timeout:)`.
-final class Inbox<Item: Sendable>: @unchecked Sendable {
+/// A queue that event loops fill and a test drains with ``next(timeout:_:matching:)``.
+public final class Inbox<Item: Sendable>: @unchecked Sendable {
     private struct Waiter {
         var id: UInt64
         var matches: @Sendable (Item) -> Bool
@@ -37,9 +38,9 @@ final class Inbox<Item: Sendable>: @unchecked Sendable {
     private var waiters: [Waiter] = []
     private var nextWaiterID: UInt64 = 0
 
-    init() {}
+    public init() {}
 
-    func append(_ item: Item) {
+    public func append(_ item: Item) {
         lock.lock()
         if let index = waiters.firstIndex(where: { $0.matches(item) }) {
             let waiter = waiters.remove(at: index)
@@ -52,15 +53,25 @@ final class Inbox<Item: Sendable>: @unchecked Sendable {
     }
 
     /// Everything received and not yet taken.
-    var pending: [Item] {
+    public var pending: [Item] {
         lock.lock()
         defer { lock.unlock() }
         return items
     }
 
+    /// Takes everything received and not yet taken.
+    public func takeAll() -> [Item] {
+        lock.lock()
+        defer {
+            items = []
+            lock.unlock()
+        }
+        return items
+    }
+
     /// Takes the first item (the first matching one, when `matching` is given), waiting for it.
     /// - Throws: ``TestTimeout`` when none comes in time.
-    func next(
+    public func next(
         timeout: Duration = .seconds(5),
         _ what: String = "an event",
         matching: @escaping @Sendable (Item) -> Bool = { _ in true }
