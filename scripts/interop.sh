@@ -2,7 +2,9 @@
 # The interoperability suite (Docs/Interop.md): our executables against Python `websockets`,
 # node `ws`, headless Chromium and tinyproxy, each a separate process on loopback. Builds the
 # release executables once, then runs scripts/interop/interop.py, which prints one line per check
-# and exits non-zero on any failure, any check that did not run, or any missing peer.
+# and exits non-zero on any failure, any check that did not run, or any missing peer. Python
+# `websockets` comes from the project's virtual environment (scripts/venv.sh, which this calls:
+# it installs it when missing); the other peers are Debian packages (scripts/setup.sh).
 #
 # usage: scripts/interop.sh [--write-doc] [--only GROUP[,GROUP]] [--timeout SECONDS]
 #   --write-doc  regenerate Docs/Interop.md (and the README block between
@@ -11,8 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+python=$(scripts/venv.sh --python)
 swift build -c release --product faye-server >/dev/null
 swift build -c release --product faye-interop >/dev/null
 bin="$(swift build -c release --show-bin-path)"
 
-PYTHONDONTWRITEBYTECODE=1 exec python3 scripts/interop/interop.py --bin-dir "$bin" "$@"
+PYTHONDONTWRITEBYTECODE=1 exec "$python" scripts/interop/interop.py --bin-dir "$bin" "$@"

@@ -13,7 +13,8 @@ import WebSocketDriver
 /// `faye-autobahn-client`: drives the Autobahn testsuite's fuzzing server (DESIGN §3).
 ///
 /// Asks for the case count, runs each case (or `--cases N-M`) as an echo client offering
-/// permessage-deflate, then asks the server to update the reports for the agent.
+/// permessage-deflate, then asks the server to update the reports for the agent. Over `wss:`
+/// the server's certificate is verified, against `--ca-file` when given.
 @main
 struct FayeAutobahnClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -30,6 +31,9 @@ struct FayeAutobahnClientCommand: AsyncParsableCommand {
     @Option(help: "A 1-based inclusive range of cases to run, N-M (default: all).")
     var cases: String?
 
+    @Option(name: .customLong("ca-file"), help: "PEM file of the CA certificates to trust instead of the system's (wss:).")
+    var caFile: String?
+
     /// The longest a single case may take before the connection is dropped; the suite has its
     /// own, shorter timeouts, so this only guards against a hang.
     static let caseTimeout: Duration = .seconds(300)
@@ -39,16 +43,21 @@ struct FayeAutobahnClientCommand: AsyncParsableCommand {
             throw ValidationError("--cases must be N-M with 1 <= N <= M, got '\(cases)'")
         }
         guard url.lowercased().hasPrefix("ws://") || url.lowercased().hasPrefix("wss://") else {
-            throw ValidationError("--url must be a ws:// URL")
+            throw ValidationError("--url must be a ws:// or wss:// URL")
         }
     }
 
     func run() async throws {
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
         let agentParameter = Self.percentEncoded(agent)
+        // Verification stays on: --ca-file only replaces the system's trust store.
+        var tls = TLSClientConfiguration()
+        if let caFile { tls.rootCertificateFiles = [caFile] }
+        var clientOptions = WebSocketClientOptions()
+        clientOptions.tls = tls
 
         let count: Int
-        switch await Self.caseCount(base: base) {
+        switch await Self.caseCount(base: base, clientOptions: clientOptions) {
         case .success(let value):
             count = value
         case .failure(let failure):
@@ -63,11 +72,12 @@ struct FayeAutobahnClientCommand: AsyncParsableCommand {
             }
         }
         for number in numbers {
-            if let problem = await Self.runCase(url: "\(base)/runCase?case=\(number)&agent=\(agentParameter)") {
+            let caseURL = "\(base)/runCase?case=\(number)&agent=\(agentParameter)"
+            if let problem = await Self.runCase(url: caseURL, clientOptions: clientOptions) {
                 Self.standardError("faye-autobahn-client: case \(number): \(problem)\n")
             }
         }
-        let update = WebSocket(url: "\(base)/updateReports?agent=\(agentParameter)")
+        let update = WebSocket(url: "\(base)/updateReports?agent=\(agentParameter)", clientOptions: clientOptions)
         do {
             _ = try await update.closed()
         } catch {
@@ -84,9 +94,10 @@ struct FayeAutobahnClientCommand: AsyncParsableCommand {
     }
 
     /// `GET /getCaseCount`: a WebSocket whose single text message is the count.
-    static func caseCount(base: String) async -> Result<Int, Failure> {
+    static func caseCount(base: String, clientOptions: WebSocketClientOptions) async -> Result<Int, Failure> {
         do {
-            return try await WebSocket.withConnection(to: "\(base)/getCaseCount") { socket in
+            return try await WebSocket.withConnection(to: "\(base)/getCaseCount", clientOptions: clientOptions) {
+                socket in
                 var first: WebSocketMessage?
                 for try await message in socket.messages {
                     first = message
@@ -108,11 +119,11 @@ struct FayeAutobahnClientCommand: AsyncParsableCommand {
     /// that the bad frame causes, as the suite's strict behaviour wants. (Echoing from the
     /// `messages` sequence would reach the event loop after that close, and the suite rates
     /// those cases NON-STRICT.)
-    static func runCase(url: String) async -> String? {
+    static func runCase(url: String, clientOptions: WebSocketClientOptions) async -> String? {
         var options = WebSocketOptions()
         options.extensions = [PermessageDeflate()]
         options.maxLength = 64 << 20
-        let socket = WebSocket(url: url, options: options)
+        let socket = WebSocket(url: url, options: options, clientOptions: clientOptions)
         socket.onMessage { message in socket.send(message) }
         let timedOut = NIOLockedValueBox(false)
         let watchdog = Task {

@@ -378,7 +378,7 @@ def detect_versions():
 
 
 MISSING_HINTS = {
-    "python-websockets": "python3 -m pip install websockets",
+    "python-websockets": "scripts/venv.sh (runs interop.py with the venv's python)",
     "node": "apt-get install nodejs",
     "node-ws": "apt-get install node-ws",
     "tinyproxy": "apt-get install tinyproxy",

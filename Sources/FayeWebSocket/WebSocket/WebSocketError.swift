@@ -33,7 +33,7 @@ public struct WebSocketError: Error, Hashable, Sendable, CustomStringConvertible
         /// not match, a subprotocol or extension that was not offered).
         case handshakeFailed(ProtocolError)
         /// The peer broke the protocol after the handshake; the connection was closed with
-        /// ``ProtocolError/closeCode``.
+        /// the protocol error's `closeCode`.
         case protocolViolation(ProtocolError)
         /// No pong answered a keep-alive ping in time (``WebSocketOptions/pongTimeout``).
         case pongTimeout(Duration)
