@@ -59,8 +59,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
     say "installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    if ! apt-get update -qq || ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+        say "apt-get could not install: ${missing[*]}" >&2
+        exit 1
+    fi
     say "Debian packages installed"
 fi
 

@@ -16,7 +16,7 @@ try:
     from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed
 except ImportError as error:  # a missing peer is a failure, never a skip
-    print(f"peer_client.py: Python websockets is not installed ({error}): pip install websockets", file=sys.stderr)
+    print(f"peer_client.py: Python websockets is not installed ({error}): scripts/venv.sh installs it (scripts/interop.sh runs the peers with its python)", file=sys.stderr)
     sys.exit(3)
 
 from constants import ECHO_SIZES, FRAGMENTED_TEXT, INVALID_UTF8, MAX_SIZE, MULTIBYTE_TEXT, fragments

@@ -23,7 +23,7 @@ try:
     from websockets.exceptions import ConnectionClosed
     from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 except ImportError as error:  # a missing peer is a failure, never a skip
-    print(f"peer_server.py: Python websockets is not installed ({error}): pip install websockets", file=sys.stderr)
+    print(f"peer_server.py: Python websockets is not installed ({error}): scripts/venv.sh installs it (scripts/interop.sh runs the peers with its python)", file=sys.stderr)
     sys.exit(3)
 
 from constants import (
