@@ -33,11 +33,14 @@ func makeChatServer(port: Int, room: ChatRoom) -> FayeServer {
         switch request.request.path {
         case "/chat" where request.isWebSocket:
             return .webSocket { socket in
-                socket.onMessage { message in
-                    guard case .text(let text) = message else { return }
-                    Task {
+                // One task per connection reads its messages one after the other, so posts are
+                // broadcast in the order they were sent (a task per message would race).
+                let messages = socket.messages
+                Task {
+                    for try await message in messages {
+                        guard case .text(let text) = message else { continue }
                         let id = await room.broadcast(text)
-                        socket.send("ok \(id)")
+                        try await socket.send(.text("ok \(id)"))
                     }
                 }
             }
@@ -59,14 +62,12 @@ func makeChatServer(port: Int, room: ChatRoom) -> FayeServer {
     }
 }
 
-/// Runs the chat server until the task is cancelled, then shuts it down (WebSockets close with
-/// 1001, EventSources end).
+/// Runs the chat server until the task is cancelled (or, inside a `ServiceGroup`, until its
+/// graceful shutdown on SIGTERM), then shuts it down: WebSockets close with 1001, EventSources
+/// end.
 func runChatServer(port: Int) async throws {
     let server = makeChatServer(port: port, room: ChatRoom())
     try await server.start()
     print("chat on \(server.localAddress.map { "\($0)" } ?? "?")")
-    while !Task.isCancelled {
-        try? await Task.sleep(for: .seconds(1))
-    }
-    try await server.shutdown()
+    try await server.run()  // FayeServer is a swift-service-lifecycle Service
 }

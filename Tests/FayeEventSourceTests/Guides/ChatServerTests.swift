@@ -43,6 +43,44 @@ struct ChatServerTests {
         try await group.shutdownGracefully()
     }
 
+    @Test("2,000 posts from one WebSocket are broadcast and acknowledged in the order they were sent")
+    func order() async throws {
+        let count = 2_000
+        let server = makeChatServer(port: 0, room: ChatRoom())
+        try await server.start()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        do {
+            let port = try #require(server.localAddress?.port)
+            let listener = try await StreamClient.connect(group: group, port: port, path: "/events")
+            _ = try await listener.events(atLeast: 1)  // joined: every later post reaches it
+            let socket = try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/chat")
+            // Sent without waiting, back to back, as a fast client would.
+            for index in 0..<count { #expect(socket.send("m\(index)")) }
+            var replies: [WebSocketMessage] = []
+            for try await message in socket.messages {
+                replies.append(message)
+                if replies.count == count { break }
+            }
+            // The first position out of order, if any (comparing whole arrays prints 2,000 items).
+            func firstDifference<T: Equatable>(_ seen: [T], _ expected: [T]) -> Int? {
+                seen.indices.first { $0 >= expected.count || seen[$0] != expected[$0] }
+                    ?? (seen.count == expected.count ? nil : seen.count)
+            }
+            #expect(firstDifference(replies, (1...count).map { .text("ok \($0)") }) == nil)
+            let events = Array(try await listener.events(atLeast: count + 1, timeout: .seconds(30)).dropFirst())
+            #expect(firstDifference(events.map(\.data), (0..<count).map { "m\($0)" }) == nil)
+            #expect(firstDifference(events.map(\.lastEventID), (1...count).map { "\($0)" }) == nil)
+            _ = try await socket.closeAndWait()
+            await listener.close()
+        } catch {
+            try? await server.shutdown()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try await server.shutdown()
+        try await group.shutdownGracefully()
+    }
+
     @Test("runChatServer stops when its task is cancelled")
     func runAndCancel() async throws {
         let task = Task { try await runChatServer(port: 0) }
