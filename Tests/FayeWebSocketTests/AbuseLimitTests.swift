@@ -7,7 +7,7 @@ import WebSocketDriver
 
 /// Hostile clients against a live embedded server over loopback, with plain sockets (bytes in,
 /// bytes out): every limit of Docs/Robustness.md holds and says what it documents.
-@Suite("Abuse limits", .serialized)
+@Suite("Abuse limits", .serialized, .allocatesMemory)
 struct AbuseLimitTests {
     /// A raw socket that has completed a WebSocket handshake (the 101 read, nothing after it).
     static func handshake(port: Int, receiveBuffer: Int? = nil) async throws -> RawSocket {

@@ -5,7 +5,7 @@ import Testing
 import WebSocketDriver
 
 /// Messages through the embedded server and back, over real loopback connections.
-@Suite("Echo over loopback")
+@Suite("Echo over loopback", .allocatesMemory)
 struct EchoTests {
     static let sizes = [0, 1, 125, 126, 65535, 65536, 1 << 20, 16 << 20]
 

@@ -7,7 +7,7 @@ import WebSocketDriver
 /// What the per-connection memory savings must not change: options shared between connections
 /// behave as values, a server socket's request keeps the exact bytes received, its URL is the
 /// same when built on demand, and shutdown still finds the sockets that are open.
-@Suite("Idle footprint")
+@Suite("Idle footprint", .allocatesMemory)
 struct IdleFootprintTests {
     @Test("copies of options are independent values")
     func optionsAreValues() {

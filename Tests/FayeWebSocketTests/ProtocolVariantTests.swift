@@ -6,7 +6,7 @@ import Testing
 import WebSocketDriver
 
 /// Extensions, limits, control frames and the legacy drafts through the embedded server.
-@Suite("Protocol variants through the server")
+@Suite("Protocol variants through the server", .allocatesMemory)
 struct ProtocolVariantTests {
     @Test("permessage-deflate is negotiated and large messages survive the round trip")
     func deflate() async throws {

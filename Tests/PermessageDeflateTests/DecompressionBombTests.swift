@@ -29,7 +29,7 @@ struct DecompressionBombTests {
         return Array(payload.dropLast(4))
     }
 
-    @Test("A 1 GiB bomb stops at maxLength = 64 MiB with 1009's error, and memory stays small")
+    @Test("A 1 GiB bomb stops at maxLength = 64 MiB with 1009's error, and memory stays small", .measuresMemory)
     func gibibyteBomb() throws {
         let bomb = try #require(Self.bomb)
         #expect(bomb.count < 4 * Self.mebibyte)

@@ -7,7 +7,7 @@ import WebSocketExtensions
 
 /// permessage-deflate through real drivers: a client and a server `Driver` talking in memory,
 /// the bytes split into random chunks.
-@Suite("Through the driver") struct DriverEndToEndTests {
+@Suite("Through the driver", .allocatesMemory) struct DriverEndToEndTests {
     /// A client and a server driver wired to each other through byte queues.
     final class Pair {
         var toServer: [UInt8] = []

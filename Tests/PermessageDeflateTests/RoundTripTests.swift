@@ -106,7 +106,7 @@ private func exchange(client: PermessageDeflate, server: PermessageDeflate, payl
     }
 }
 
-@Suite("Round trips through negotiated client and server pipelines")
+@Suite("Round trips through negotiated client and server pipelines", .allocatesMemory)
 struct RoundTripTests {
     private static let shortPayloads = Payloads.mixed(seed: 0x5EED, messages: 6, maximumSize: 1500)
     private static let longPayloads = Payloads.mixed(seed: 0xF00D, messages: 14, maximumSize: 100_000)

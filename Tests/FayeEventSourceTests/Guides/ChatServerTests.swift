@@ -4,7 +4,7 @@ import NIOPosix
 import Testing
 
 /// Runs the chat server of Docs/Guides/Embedded-Server.md on loopback.
-@Suite("Guide: WebSockets and EventSource from the embedded server")
+@Suite("Guide: WebSockets and EventSource from the embedded server", .allocatesMemory)
 struct ChatServerTests {
     @Test("a WebSocket post reaches an EventSource listener; / and unknown paths answer")
     func postAndListen() async throws {

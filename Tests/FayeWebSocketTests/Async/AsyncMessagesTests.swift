@@ -8,7 +8,7 @@ import WebSocketDriver
 
 /// The `messages` sequence, cancellation and scopes: one consumer, nothing kept twice, nothing
 /// kept beyond its bound, no trap on misuse.
-@Suite("Async messages, cancellation and scopes")
+@Suite("Async messages, cancellation and scopes", .allocatesMemory)
 struct AsyncMessagesTests {
     static func clientOptions(_ loopback: Loopback) -> WebSocketClientOptions {
         var options = WebSocketClientOptions()
@@ -77,13 +77,15 @@ struct AsyncMessagesTests {
                 last = client.bufferedAmount
                 try await Task.sleep(for: .milliseconds(100))
             }
-            server.onMessage { message in
-                if case .binary(let bytes) = message, let first = bytes.first { received.append(first) }
-            }
-            // The backlog (delivered on the event loop first, before any new read) is bounded:
-            // the limit plus at most one read batch, far below the 100 sent. Counted on the
-            // event loop, right after the backlog's delivery.
-            let backlog = try await server.eventLoop.submit { received.current.count }.get()
+            // Added on the event loop, the listener gets the kept messages at once, before any
+            // new read: what it holds right after is exactly the backlog. It is bounded: the
+            // limit plus at most one read batch, far below the 100 sent.
+            let backlog = try await server.eventLoop.submit {
+                server.onMessage { message in
+                    if case .binary(let bytes) = message, let first = bytes.first { received.append(first) }
+                }
+                return received.current.count
+            }.get()
             #expect(backlog > 0 && backlog < count / 2, "backlog \(backlog)")
             try await eventually("every message, in order") { received.current.count == count }
             #expect(received.current == (0..<count).map { UInt8($0) })

@@ -5,7 +5,7 @@ import Testing
 import WebSocketDriver
 
 /// Our client against our embedded server's echo, over real loopback connections.
-@Suite("Client against the embedded server")
+@Suite("Client against the embedded server", .allocatesMemory)
 struct ClientEchoTests {
     static let sizes = [0, 1, 125, 126, 65535, 65536, 1 << 20, 16 << 20]
 

@@ -7,7 +7,7 @@ import WebSocketDriver
 
 /// bufferedAmount, its high-water mark and limit, and the message sequence's backpressure on an
 /// embedded server connection whose transport the test stalls and releases.
-@Suite("Flow control on an embedded connection")
+@Suite("Flow control on an embedded connection", .allocatesMemory)
 struct FlowControlEmbeddedTests {
     /// A masked binary frame carrying ``FlowControlTests/chunk(_:size:)``.
     static func frame(_ index: Int, size: Int = 1024) -> [UInt8] {

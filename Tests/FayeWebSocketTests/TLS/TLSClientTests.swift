@@ -8,7 +8,7 @@ import Testing
 import WebSocketDriver
 
 /// Our client and our server over TLS on loopback, and the client's verification failures.
-@Suite("TLS: client and server")
+@Suite("TLS: client and server", .allocatesMemory)
 struct TLSClientTests {
     static func deflateOptions() -> WebSocketOptions {
         var options = WebSocketOptions()
@@ -323,7 +323,7 @@ private final class ByteSink: ChannelInboundHandler {
 
 /// `wss:` through proxies: Debian's tinyproxy for CONNECT, and tinyproxy behind a TLS relay
 /// for an `https:` proxy (TLS to the proxy, then TLS to the origin inside it).
-@Suite("TLS: through proxies")
+@Suite("TLS: through proxies", .allocatesMemory)
 struct TLSProxyTests {
     @Test("wss through tinyproxy: TLS to the origin inside the tunnel")
     func throughTinyproxy() async throws {

@@ -7,7 +7,7 @@ import Testing
 import WebSocketDriver
 
 /// `faye-server --tls-cert/--tls-key` and `faye-client --ca-file/--insecure`, as built.
-@Suite("TLS: executables")
+@Suite("TLS: executables", .allocatesMemory)
 struct TLSExecutableTests {
     /// Runs `faye-server --port 0` with TLS from `identity` and gives its port to `body`.
     func withTLSFayeServer(_ identity: TestPKI.Identity, _ body: (Int) async throws -> Void) async throws {

@@ -131,7 +131,7 @@ private final class TLSPair {
 
 // Serialized: these tests run synchronously (embedded channels) and would otherwise hold every
 // thread of the concurrency pool at once, starving the timing-sensitive tests that run meanwhile.
-@Suite("TLS handler (embedded pairs)", .serialized)
+@Suite("TLS handler (embedded pairs)", .serialized, .allocatesMemory)
 struct TLSHandlerTests {
     @Test("handshake and data both ways, in any chunking of the ciphertext", arguments: [1, 7, 100, 16_389, nil])
     func chunking(chunk: Int?) async throws {
