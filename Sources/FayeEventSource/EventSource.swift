@@ -31,14 +31,15 @@ public import NIOCore
 /// its `async` overload resumes when the bytes were written and waits, before writing, while the
 /// connection's outbound buffer is full, so a producer never piles up more than that.
 public final class EventSource: Sendable {
-    struct State: Sendable {
+    struct State: ListenerRegistry {
         var readyState: EventSourceReadyState = .connecting
         var bufferedAmount = 0
         var nextListenerID: UInt64 = 0
+        var pendingListeners: Set<UInt64> = []
         var open = ListenerList<Void>()
         var close = ListenerList<EventSourceCloseEvent>()
         var closeEvent: EventSourceCloseEvent?
-        var closeWaiters: [CheckedContinuation<EventSourceCloseEvent, Never>] = []
+        var closeWaiters: [EventLoopPromise<EventSourceCloseEvent>] = []
     }
 
     /// The request's URL: `http://` or `https://` (for TLS, or behind a proxy reporting
@@ -137,29 +138,19 @@ public final class EventSource: Sendable {
         addListener(\.close, listener)
     }
 
-    /// Removes a listener added by ``onOpen(_:)`` or ``onClose(_:)``.
+    /// Removes a listener added by ``onOpen(_:)`` or ``onClose(_:)``, at once.
     public func removeListener(_ token: EventSourceListenerToken) {
-        state.withLockedValue { state in
-            state.open.remove(id: token.id)
-            state.close.remove(id: token.id)
+        state.removeListener(token) { state, id in
+            state.open.remove(id: id)
+            state.close.remove(id: id)
         }
     }
 
     private func addListener<Event: Sendable>(
-        _ list: WritableKeyPath<State, ListenerList<Event>>,
+        _ list: any WritableKeyPath<State, ListenerList<Event>> & Sendable,
         _ listener: @escaping @Sendable (Event) -> Void
     ) -> EventSourceListenerToken {
-        let (id, backlog) = state.withLockedValue { state -> (UInt64, [Event]) in
-            state.nextListenerID += 1
-            let id = state.nextListenerID
-            return (id, state[keyPath: list].add(id: id, listener))
-        }
-        if !backlog.isEmpty {
-            eventLoop.execute {
-                for event in backlog { listener(event) }
-            }
-        }
-        return EventSourceListenerToken(id: id)
+        state.addListener(list, on: eventLoop, listener)
     }
 
     func dispatch<Event: Sendable>(_ list: WritableKeyPath<State, ListenerList<Event>>, _ event: Event) {
@@ -229,7 +220,7 @@ public final class EventSource: Sendable {
     private func enqueue(_ bytes: [UInt8], promise: EventLoopPromise<Void>?, waitForWritable: Bool) -> Bool {
         let count = bytes.count
         let accepted = state.withLockedValue { state -> Bool in
-            guard state.readyState.rawValue <= EventSourceReadyState.open.rawValue else { return false }
+            guard state.readyState <= .open else { return false }
             state.bufferedAmount += count
             return true
         }
@@ -258,7 +249,7 @@ public final class EventSource: Sendable {
     /// with an ordinary response instead (`204 No Content`, say).
     public func close() {
         let accepted = state.withLockedValue { state -> Bool in
-            guard state.readyState.rawValue < EventSourceReadyState.closing.rawValue else { return false }
+            guard state.readyState < .closing else { return false }
             state.readyState = .closing
             return true
         }
@@ -269,29 +260,35 @@ public final class EventSource: Sendable {
     /// Drops the connection at once, discarding what is not written yet.
     public func terminate() {
         state.withLockedValue { state in
-            if state.readyState.rawValue < EventSourceReadyState.closing.rawValue { state.readyState = .closing }
+            if state.readyState < .closing { state.readyState = .closing }
         }
         withHandler { $0.terminate() }
     }
 
     /// Waits until the connection is gone.
+    ///
+    /// Cancelling the waiting task throws `CancellationError` and leaves the stream as it is.
     /// - Returns: the close event.
-    public func closed() async -> EventSourceCloseEvent {
-        await withCheckedContinuation { (continuation: CheckedContinuation<EventSourceCloseEvent, Never>) in
-            let event = state.withLockedValue { state -> EventSourceCloseEvent? in
-                if let event = state.closeEvent { return event }
-                state.closeWaiters.append(continuation)
-                return nil
-            }
-            if let event { continuation.resume(returning: event) }
+    public func closed() async throws -> EventSourceCloseEvent {
+        // Once closed, answer without the event loop: it may be shut down by now.
+        let promise = eventLoop.makePromise(of: EventSourceCloseEvent.self)
+        let known = state.withLockedValue { state -> EventSourceCloseEvent? in
+            if let event = state.closeEvent { return event }
+            state.closeWaiters.append(promise)
+            return nil
         }
+        if let known {
+            promise.succeed(known)
+            return known
+        }
+        return try await valueHonouringCancellation(of: promise.futureResult)
     }
 
-    /// Closes (as ``close()``) and waits for the close event.
+    /// Closes (as ``close()``) and waits for the close event (see ``closed()``).
     /// - Returns: the close event.
-    public func closeAndWait() async -> EventSourceCloseEvent {
+    public func closeAndWait() async throws -> EventSourceCloseEvent {
         close()
-        return await closed()
+        return try await closed()
     }
 }
 

@@ -1,24 +1,7 @@
-/// The states of an ``EventSource`` stream (the values of the WebSocket API, as in the Ruby gem).
-public enum EventSourceReadyState: Int, Sendable, Hashable, CustomStringConvertible {
-    /// `CONNECTING` (0): taken over, the response head not written yet (the setup closure runs).
-    case connecting = 0
-    /// `OPEN` (1): the head is written; events flow.
-    case open = 1
-    /// `CLOSING` (2): ``EventSource/close()`` was called and the connection is not gone yet.
-    case closing = 2
-    /// `CLOSED` (3): the connection is gone.
-    case closed = 3
-
-    /// The W3C name: `CONNECTING`, `OPEN`, `CLOSING` or `CLOSED`.
-    public var description: String {
-        switch self {
-        case .connecting: return "CONNECTING"
-        case .open: return "OPEN"
-        case .closing: return "CLOSING"
-        case .closed: return "CLOSED"
-        }
-    }
-}
+/// The states of an ``EventSource`` stream: the same ``ReadyState`` as a WebSocket's, as in the
+/// Ruby gem (`CONNECTING` while the setup closure runs, `OPEN` once the head is written,
+/// `CLOSING` after ``EventSource/close()``, `CLOSED` once the connection is gone).
+public typealias EventSourceReadyState = ReadyState
 
 /// The close event of an ``EventSource``: fired exactly once, when the connection is gone.
 public struct EventSourceCloseEvent: Sendable, Hashable, CustomStringConvertible {
@@ -81,7 +64,6 @@ public enum EventSourceError: Error, Sendable, Hashable, CustomStringConvertible
     }
 }
 
-/// A registered ``EventSource`` listener, for ``EventSource/removeListener(_:)``.
-public struct EventSourceListenerToken: Hashable, Sendable {
-    let id: UInt64
-}
+/// A registered ``EventSource`` listener, for ``EventSource/removeListener(_:)``: the same
+/// ``ListenerToken`` as a WebSocket's.
+public typealias EventSourceListenerToken = ListenerToken

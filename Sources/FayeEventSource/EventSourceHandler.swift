@@ -107,7 +107,7 @@ final class EventSourceHandler: ChannelInboundHandler {
         }
         source.detach()
         source.dispatch(\.close, event)
-        for waiter in waiters { waiter.resume(returning: event) }
+        for waiter in waiters { waiter.succeed(event) }
         source.releaseListeners()
     }
 

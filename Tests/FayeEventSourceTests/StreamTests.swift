@@ -100,7 +100,7 @@ struct StreamTests {
             try await once.waitDisconnected()
             #expect(once.body == Array("retry: 5000\r\n\r\nid: 1\r\ndata: replayed\r\n\r\n".utf8))
             let source = try await loopback.source(1)
-            #expect(await source.closed() == EventSourceCloseEvent(reason: .closedLocally))
+            #expect(try await source.closed() == EventSourceCloseEvent(reason: .closedLocally))
             await client.close()
         }
     }
@@ -114,7 +114,7 @@ struct StreamTests {
             try await eventually("three pings") { EventStreamParser.parse(client.body).comments >= 3 }
             let source = try await loopback.source()
             await client.close()
-            #expect(await source.closed().reason == .connectionLost)
+            #expect(try await source.closed().reason == .connectionLost)
         }
     }
 
@@ -139,7 +139,7 @@ struct StreamTests {
             source.close()
             try await client.waitDisconnected()
             #expect(try await client.events(atLeast: 50).count == 50)
-            #expect(await source.closed() == EventSourceCloseEvent(reason: .closedLocally))
+            #expect(try await source.closed() == EventSourceCloseEvent(reason: .closedLocally))
             #expect(source.readyState == .closed)
             #expect(source.bufferedAmount == 0)
             // Everything queued on the stream's event loop has run: a second close would have.
@@ -166,7 +166,7 @@ struct StreamTests {
             }
             await client.close()
             let event = try await withThrowingTaskGroup(of: EventSourceCloseEvent.self) { group in
-                group.addTask { await source.closed() }
+                group.addTask { try await source.closed() }
                 group.addTask {
                     try await Task.sleep(for: .seconds(10))
                     throw TestTimeout(what: "the close event", after: .seconds(10))
@@ -204,7 +204,7 @@ struct StreamTests {
             await client.close()
             let error = await writer.value
             #expect(error as? EventSourceError == .connectionClosed || error as? EventSourceError == .notOpen)
-            #expect(await source.closed().reason == .connectionLost)
+            #expect(try await source.closed().reason == .connectionLost)
         }
     }
 
@@ -263,7 +263,7 @@ struct StreamTests {
                 await client.close()
             }
             for source in sources {
-                #expect(await source.closed().reason == .connectionLost)
+                #expect(try await source.closed().reason == .connectionLost)
             }
         }
     }
@@ -326,7 +326,7 @@ struct StreamTests {
             source.removeListener(token)
             let kept = Locked<EventSourceCloseEvent?>(nil)
             source.onClose { event in kept.withLock { $0 = event } }
-            #expect(await source.closeAndWait().reason == .closedLocally)
+            #expect(try await source.closeAndWait().reason == .closedLocally)
             try await eventually("the close listener") { kept.current != nil }
             #expect(second.current == 0)
             #expect(removed.current == 0)
@@ -342,7 +342,7 @@ struct StreamTests {
             _ = try await client.head()
             source.terminate()
             try await client.waitDisconnected()
-            #expect(await source.closed().reason == .closedLocally)
+            #expect(try await source.closed().reason == .closedLocally)
         }
     }
 

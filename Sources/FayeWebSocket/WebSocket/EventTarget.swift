@@ -1,3 +1,6 @@
+package import NIOConcurrencyHelpers
+package import NIOCore
+
 /// Listeners for one event type, with the faye/W3C buffering rule: an event dispatched while
 /// nobody listens is kept and delivered to the first listener added later.
 ///
@@ -64,6 +67,56 @@ package struct ListenerList<Event: Sendable>: Sendable {
         /// representation on the way).
         package func callAll(_ event: Event) {
             for entry in entries { entry.call(event) }
+        }
+    }
+}
+
+/// The state of an event target (a ``WebSocket``, an EventSource) that hands out listener
+/// tokens: the last id, and the listeners added off the event loop whose registration has not
+/// run yet.
+package protocol ListenerRegistry: Sendable {
+    var nextListenerID: UInt64 { get set }
+    var pendingListeners: Set<UInt64> { get set }
+}
+
+extension NIOLockedValueBox where Value: ListenerRegistry {
+    /// Registers `listener` in `list` and hands it the events kept for a first listener, in one
+    /// step on `loop`: no event dispatched meanwhile can overtake the kept ones. Off the loop the
+    /// registration is a task there (events until then are kept and handed over with it); a
+    /// ``removeListener(_:from:)`` before it runs cancels it. `afterBacklog` runs once kept
+    /// events were delivered.
+    package func addListener<Event: Sendable>(
+        _ list: any WritableKeyPath<Value, ListenerList<Event>> & Sendable,
+        on loop: any EventLoop,
+        _ listener: @escaping @Sendable (Event) -> Void,
+        afterBacklog: @escaping @Sendable () -> Void = {}
+    ) -> ListenerToken {
+        let onLoop = loop.inEventLoop
+        let id = withLockedValue { state -> UInt64 in
+            state.nextListenerID += 1
+            if !onLoop { state.pendingListeners.insert(state.nextListenerID) }
+            return state.nextListenerID
+        }
+        let register: @Sendable () -> Void = {
+            let backlog = self.withLockedValue { state -> [Event]? in
+                // Removed before this task ran: never registered.
+                if !onLoop, state.pendingListeners.remove(id) == nil { return nil }
+                return state[keyPath: list].add(id: id, listener)
+            }
+            guard let backlog, !backlog.isEmpty else { return }
+            for event in backlog { listener(event) }
+            afterBacklog()
+        }
+        if onLoop { register() } else { loop.execute(register) }
+        return ListenerToken(id: id)
+    }
+
+    /// Removes a listener at once (also one whose registration is still a task on the loop):
+    /// `remove` takes it out of the target's lists.
+    package func removeListener(_ token: ListenerToken, from remove: (inout Value, UInt64) -> Void) {
+        withLockedValue { state in
+            state.pendingListeners.remove(token.id)
+            remove(&state, token.id)
         }
     }
 }

@@ -21,7 +21,7 @@ public import WebSocketDriver
 /// `async` member honours task cancellation and throws ``WebSocketError`` for the connection's
 /// own failures.
 public final class WebSocket: Sendable {
-    struct State: Sendable {
+    struct State: ListenerRegistry {
         var readyState: WebSocketReadyState = .connecting
         var bufferedAmount = 0
         var protocolName = ""
@@ -184,7 +184,7 @@ public final class WebSocket: Sendable {
     func reportFailure(_ error: WebSocketError, response: HandshakeResponse?) -> Bool {
         let report = state.withLockedValue { state -> Bool in
             if state.response == nil { state.response = response }
-            guard state.failure == nil, state.readyState.rawValue <= WebSocketReadyState.open.rawValue else {
+            guard state.failure == nil, state.readyState <= .open else {
                 return false
             }
             state.failure = error
@@ -307,43 +307,24 @@ public final class WebSocket: Sendable {
         addListener(\.close, listener)
     }
 
-    /// Registers a listener and hands it the events kept for a first listener, on the event
-    /// loop, in one step: no event dispatched meanwhile can overtake the kept ones. Off the loop
-    /// the registration is a task there (events until then are kept and handed over with it).
     private func addListener<Event: Sendable>(
         _ list: any WritableKeyPath<State, ListenerList<Event>> & Sendable,
         _ listener: @escaping @Sendable (Event) -> Void
     ) -> ListenerToken {
-        let onLoop = eventLoop.inEventLoop
-        let id = state.withLockedValue { state -> UInt64 in
-            state.nextListenerID += 1
-            if !onLoop { state.pendingListeners.insert(state.nextListenerID) }
-            return state.nextListenerID
-        }
-        let register: @Sendable () -> Void = {
-            let backlog = self.state.withLockedValue { state -> [Event]? in
-                // Removed before this task ran: never registered.
-                if !onLoop, state.pendingListeners.remove(id) == nil { return nil }
-                return state[keyPath: list].add(id: id, listener)
-            }
-            guard let backlog, !backlog.isEmpty else { return }
-            for event in backlog { listener(event) }
+        state.addListener(list, on: eventLoop, listener) {
             // Messages kept for a first listener may have paused reading.
             if Event.self == WebSocketMessage.self { self.withHandler { $0.resumeReading() } }
         }
-        if onLoop { register() } else { eventLoop.execute(register) }
-        return ListenerToken(id: id)
     }
 
     /// Removes a listener added by one of the `on…` methods, at once (also one whose
     /// registration is still a task on the event loop).
     public func removeListener(_ token: ListenerToken) {
-        state.withLockedValue { state in
-            state.pendingListeners.remove(token.id)
-            state.open.remove(id: token.id)
-            state.message.remove(id: token.id)
-            state.error.remove(id: token.id)
-            state.close.remove(id: token.id)
+        state.removeListener(token) { state, id in
+            state.open.remove(id: id)
+            state.message.remove(id: id)
+            state.error.remove(id: id)
+            state.close.remove(id: id)
         }
     }
 
@@ -449,13 +430,13 @@ public final class WebSocket: Sendable {
         if eventLoop.inEventLoop {
             // One lock for the state and the handler (an echo sends once per message received).
             let (sendable, bound) = state.withLockedValue { state in
-                (state.readyState.rawValue <= WebSocketReadyState.open.rawValue, state.handler)
+                (state.readyState <= .open, state.handler)
             }
             guard sendable else { return false }
             bound?.value.send(message, promise: nil)
             return true
         }
-        guard readyState.rawValue <= WebSocketReadyState.open.rawValue else { return false }
+        guard readyState <= .open else { return false }
         withHandler { $0.send(message, promise: nil) }
         return true
     }
@@ -471,7 +452,7 @@ public final class WebSocket: Sendable {
     ///   ``WebSocketError/Kind/closedBeforeSent`` when the connection closed first.
     public func send(_ message: WebSocketMessage) async throws {
         try Task.checkCancellation()
-        guard readyState.rawValue <= WebSocketReadyState.open.rawValue else {
+        guard readyState <= .open else {
             throw self.error ?? .notOpen
         }
         let promise = eventLoop.makePromise(of: Void.self)
@@ -486,7 +467,7 @@ public final class WebSocket: Sendable {
     /// - Returns: `false` for a payload over 125 bytes, or once closing or closed.
     @discardableResult
     public func ping(_ payload: [UInt8] = [], onPong: (@Sendable () -> Void)? = nil) -> Bool {
-        guard payload.count <= 125, readyState.rawValue <= WebSocketReadyState.open.rawValue else { return false }
+        guard payload.count <= 125, readyState <= .open else { return false }
         withHandler { $0.ping(payload, onPong: onPong) }
         return true
     }
@@ -513,7 +494,7 @@ public final class WebSocket: Sendable {
     @discardableResult
     func startClosing(code: CloseCode, reason: String) -> Bool {
         let accepted = state.withLockedValue { state -> Bool in
-            guard state.readyState.rawValue < WebSocketReadyState.closing.rawValue else { return false }
+            guard state.readyState < .closing else { return false }
             state.readyState = .closing
             return true
         }

@@ -1,10 +1,13 @@
-public import WebSocketDriver
+import WebSocketDriver
 
-/// The states of a WebSocket, as in the W3C API.
-public enum WebSocketReadyState: Int, Sendable, Hashable, CustomStringConvertible {
-    /// `CONNECTING` (0): the handshake is under way.
+/// The states of a connection, as in the W3C WebSocket API: the ``WebSocket/readyState`` of a
+/// WebSocket and the `readyState` of a server-side EventSource stream. States only move forward,
+/// so they compare in that order (`state < .closing`: not closing yet).
+public enum ReadyState: Int, Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// `CONNECTING` (0): the handshake is under way (for an EventSource: the response head is not
+    /// written yet).
     case connecting = 0
-    /// `OPEN` (1): messages flow.
+    /// `OPEN` (1): messages (or events) flow.
     case open = 1
     /// `CLOSING` (2): a close was started and the connection is not gone yet.
     case closing = 2
@@ -20,7 +23,13 @@ public enum WebSocketReadyState: Int, Sendable, Hashable, CustomStringConvertibl
         case .closed: return "CLOSED"
         }
     }
+
+    /// Earlier states are smaller.
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }
+
+/// The states of a ``WebSocket`` (see ``ReadyState``).
+public typealias WebSocketReadyState = ReadyState
 
 /// Why ``WebSocket/close(code:reason:)`` refused its arguments (the browser's rule).
 public enum WebSocketCloseError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -36,7 +45,11 @@ public enum WebSocketCloseError: Error, Hashable, Sendable, CustomStringConverti
     }
 }
 
-/// A registered listener, for removing it again.
+/// A registered listener of a ``WebSocket`` or an EventSource, for removing it again.
 public struct ListenerToken: Hashable, Sendable {
-    let id: UInt64
+    package let id: UInt64
+
+    package init(id: UInt64) {
+        self.id = id
+    }
 }
