@@ -29,8 +29,9 @@ private func fayeServerExecutable() throws -> URL {
     return found
 }
 
-/// Runs `faye-server --port 0` with `arguments`, gives its port to `body`, then stops it.
-private func withFayeServer(_ arguments: [String], _ body: (Int) async throws -> Void) async throws {
+/// Runs `faye-server --port 0` with `arguments`, gives its port and process to `body`, then
+/// stops it.
+private func withFayeServer(_ arguments: [String], _ body: (Int, Process) async throws -> Void) async throws {
     let process = Process()
     process.executableURL = try fayeServerExecutable()
     process.arguments = ["--port", "0"] + arguments
@@ -56,7 +57,7 @@ private func withFayeServer(_ arguments: [String], _ body: (Int) async throws ->
         guard let range = text.range(of: "faye-server listening on ws://127.0.0.1:") else { return nil }
         return Int(text[range.upperBound...].prefix { $0.isNumber })
     }
-    try await body(port)
+    try await body(port, process)
 }
 
 @Suite("faye-server's EventSource")
@@ -65,7 +66,7 @@ struct ServerExecutableTests {
     func ticks() async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
-            try await withFayeServer(["--sse-interval", "20", "--sse-retry", "2.5"]) { port in
+            try await withFayeServer(["--sse-interval", "20", "--sse-retry", "2.5"]) { port, _ in
                 let client = try await StreamClient.connect(
                     group: group, port: port, path: "/any/path", headers: ["Last-Event-ID: 41"])
                 let head = try await client.head()
@@ -101,5 +102,24 @@ struct ServerExecutableTests {
             throw error
         }
         try await group.shutdownGracefully()
+    }
+
+    @Test("SIGTERM: an open WebSocket is closed with 1001 and faye-server exits 0")
+    func sigterm() async throws {
+        try await withFayeServer([]) { port, process in
+            let socket = try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/")
+            try await socket.send(.text("still here"))
+            var messages = socket.messages.makeAsyncIterator()
+            #expect(try await messages.next() == .text("still here"))
+            process.terminate()  // SIGTERM
+            let event = try await socket.closed()
+            #expect(event.code == .goingAway)
+            let status = await onDedicatedThread { () -> Int32 in
+                process.waitUntilExit()
+                return process.terminationStatus
+            }
+            #expect(process.terminationReason == .exit)
+            #expect(status == 0)
+        }
     }
 }
