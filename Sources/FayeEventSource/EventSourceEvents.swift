@@ -1,7 +1,7 @@
-/// The states of an ``EventSource`` stream: the same ``ReadyState`` as a WebSocket's, as in the
+/// The states of an ``EventSource`` stream: the same ``ConnectionReadyState`` as a WebSocket's, as in the
 /// Ruby gem (`CONNECTING` while the setup closure runs, `OPEN` once the head is written,
 /// `CLOSING` after ``EventSource/close()``, `CLOSED` once the connection is gone).
-public typealias EventSourceReadyState = ReadyState
+public typealias EventSourceReadyState = ConnectionReadyState
 
 /// The close event of an ``EventSource``: fired exactly once, when the connection is gone.
 public struct EventSourceCloseEvent: Sendable, Hashable, CustomStringConvertible {

@@ -3,7 +3,7 @@ import WebSocketDriver
 /// The states of a connection, as in the W3C WebSocket API: the ``WebSocket/readyState`` of a
 /// WebSocket and the `readyState` of a server-side EventSource stream. States only move forward,
 /// so they compare in that order (`state < .closing`: not closing yet).
-public enum ReadyState: Int, Sendable, Hashable, Comparable, CustomStringConvertible {
+public enum ConnectionReadyState: Int, Sendable, Hashable, Comparable, CustomStringConvertible {
     /// `CONNECTING` (0): the handshake is under way (for an EventSource: the response head is not
     /// written yet).
     case connecting = 0
@@ -28,8 +28,8 @@ public enum ReadyState: Int, Sendable, Hashable, Comparable, CustomStringConvert
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
-/// The states of a ``WebSocket`` (see ``ReadyState``).
-public typealias WebSocketReadyState = ReadyState
+/// The states of a ``WebSocket`` (see ``ConnectionReadyState``).
+public typealias WebSocketReadyState = ConnectionReadyState
 
 /// Why ``WebSocket/close(code:reason:)`` refused its arguments (the browser's rule).
 public enum WebSocketCloseError: Error, Hashable, Sendable, CustomStringConvertible {
