@@ -1,4 +1,4 @@
-/// The states of an ``EventSource`` stream: the same ``ConnectionReadyState`` as a WebSocket's, as in the
+/// The states of an ``EventSource`` stream: the same `ConnectionReadyState` as a WebSocket's, as in the
 /// Ruby gem (`CONNECTING` while the setup closure runs, `OPEN` once the head is written,
 /// `CLOSING` after ``EventSource/close()``, `CLOSED` once the connection is gone).
 public typealias EventSourceReadyState = ConnectionReadyState
@@ -65,5 +65,5 @@ public enum EventSourceError: Error, Sendable, Hashable, CustomStringConvertible
 }
 
 /// A registered ``EventSource`` listener, for ``EventSource/removeListener(_:)``: the same
-/// ``ListenerToken`` as a WebSocket's.
+/// `ListenerToken` as a WebSocket's.
 public typealias EventSourceListenerToken = ListenerToken
