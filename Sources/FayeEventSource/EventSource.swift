@@ -192,16 +192,21 @@ public final class EventSource: Sendable {
     ///     reconnects.
     /// - Throws: ``EventSourceError/invalidEventType(_:)`` or ``EventSourceError/invalidID(_:)``
     ///   for a field that cannot be written, ``EventSourceError/notOpen`` when closing or closed,
-    ///   ``EventSourceError/connectionClosed`` when the connection ended before the write.
+    ///   ``EventSourceError/connectionClosed`` when the connection ended before the write,
+    ///   ``EventSourceError/cancelled`` when the task was cancelled (before the call: nothing is
+    ///   sent; while waiting: the event may still be written).
     public func send(_ data: String, event: String? = nil, id: String? = nil) async throws(EventSourceError) {
         let bytes = try ServerSentEvent(data: data, event: event, id: id).encoded()
+        guard !Task.isCancelled else { throw .cancelled }
         let promise = eventLoop.makePromise(of: Void.self)
         guard enqueue(bytes, promise: promise, waitForWritable: true) else {
             promise.succeed()
             throw .notOpen
         }
         do {
-            try await promise.futureResult.get()
+            try await valueHonouringCancellation(of: promise.futureResult)
+        } catch is CancellationError {
+            throw .cancelled
         } catch {
             throw .connectionClosed
         }

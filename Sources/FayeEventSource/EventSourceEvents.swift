@@ -48,6 +48,9 @@ public enum EventSourceError: Error, Sendable, Hashable, CustomStringConvertible
     case notOpen
     /// The connection closed before the bytes were written.
     case connectionClosed
+    /// The sending task was cancelled while it waited; the event may still be written (it was
+    /// already handed to the connection).
+    case cancelled
 
     /// What went wrong, in a sentence.
     public var description: String {
@@ -60,6 +63,8 @@ public enum EventSourceError: Error, Sendable, Hashable, CustomStringConvertible
             return "The EventSource is not open"
         case .connectionClosed:
             return "The EventSource connection closed before the event was written"
+        case .cancelled:
+            return "The task sending the EventSource event was cancelled"
         }
     }
 }

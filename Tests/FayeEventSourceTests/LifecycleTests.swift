@@ -35,4 +35,25 @@ struct LifecycleTests {
             await client.close()
         }
     }
+
+    @Test("an async send from a cancelled task throws cancelled and writes nothing")
+    func cancelledSend() async throws {
+        try await withLoopback { loopback in
+            let client = try await loopback.connect()
+            let source = try await loopback.source(0)
+            let sender = Task { () -> EventSourceError? in
+                withUnsafeCurrentTask { $0?.cancel() }
+                do {
+                    try await source.send("never")
+                    return nil
+                } catch {
+                    return error as? EventSourceError
+                }
+            }
+            #expect(await sender.value == .cancelled)
+            try await source.send("after")
+            #expect(try await client.events(atLeast: 1).map(\.data) == ["after"])
+            await client.close()
+        }
+    }
 }

@@ -53,6 +53,31 @@ public struct ServerResponse: Sendable {
     ) -> ServerResponse {
         takeOver(WebSocketTakeover(options: options, setup: setup))
     }
+
+    /// Accepts a WebSocket and runs `session` with it in a task of its own, the way
+    /// Hummingbird's handlers do: the socket's life is the task's. When `session` returns the
+    /// socket is closed with 1000, when it throws with 1011; when the connection ends first, the
+    /// task is cancelled.
+    ///
+    /// ```swift
+    /// return .webSocketSession { socket in
+    ///     for try await message in socket.messages {  // in order, with backpressure
+    ///         try await socket.send(message)
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// The message sequence is made before the handshake, so no message comes before it.
+    public static func webSocketSession(
+        options: WebSocketOptions = WebSocketOptions(),
+        _ session: @escaping @Sendable (WebSocket) async throws -> Void
+    ) -> ServerResponse {
+        webSocket(options: options) { socket in
+            _ = socket.messages
+            let task = Task { _ = try? await socket.closing(after: session) }
+            socket.onClose { _ in task.cancel() }
+        }
+    }
 }
 
 /// Something that takes over a connection after an HTTP request (see
