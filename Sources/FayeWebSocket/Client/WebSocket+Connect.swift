@@ -292,7 +292,8 @@ struct ClientConnector {
         let bound = NIOLoopBound(handler, eventLoop: socket.eventLoop)
         let timer = socket.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
             guard socket.readyState == .connecting else { return }
-            let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+            let milliseconds =
+                timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
             bound.value.connectionFailed(
                 WebSocketError(
                     .connectTimeout(timeout),

@@ -15,26 +15,6 @@ import WebSocketDriver
 /// `try await WebSocket.connect(to:)`: an open socket, or one structured error with the cause.
 @Suite("Async connect")
 struct AsyncConnectTests {
-    /// Runs `body` against a canned server answering each request with `answer` (nil: silence).
-    func withCanned(
-        answer: @escaping @Sendable (String) -> [UInt8]?,
-        _ body: (CannedServer, WebSocketClientOptions) async throws -> Void
-    ) async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        var clientOptions = WebSocketClientOptions()
-        clientOptions.eventLoopGroup = group
-        let server = try await CannedServer.start(group: group, answer: answer)
-        do {
-            try await body(server, clientOptions)
-        } catch {
-            await server.stop()
-            try? await group.shutdownGracefully()
-            throw error
-        }
-        await server.stop()
-        try await group.shutdownGracefully()
-    }
-
     /// The error `connect` throws (a test failure if it returns or throws something else).
     func connectError(
         _ url: String,
@@ -62,7 +42,8 @@ struct AsyncConnectTests {
         try await withLoopback { loopback in
             var clientOptions = WebSocketClientOptions()
             clientOptions.eventLoopGroup = loopback.group
-            let socket = try await WebSocket.connect(to: "ws://127.0.0.1:\(loopback.port)/", clientOptions: clientOptions)
+            let socket = try await WebSocket.connect(
+                to: "ws://127.0.0.1:\(loopback.port)/", clientOptions: clientOptions)
             #expect(socket.readyState == .open)
             try await socket.send(.text("hello"))
             var messages = socket.messages.makeAsyncIterator()

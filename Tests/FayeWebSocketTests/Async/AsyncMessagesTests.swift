@@ -21,7 +21,8 @@ struct AsyncMessagesTests {
     @Test("a second iteration of messages throws messagesAlreadyIterated instead of trapping")
     func secondIteration() async throws {
         try await withLoopback { loopback in
-            let socket = try await WebSocket.connect(to: Self.url(loopback), clientOptions: Self.clientOptions(loopback))
+            let socket = try await WebSocket.connect(
+                to: Self.url(loopback), clientOptions: Self.clientOptions(loopback))
             var first = socket.messages.makeAsyncIterator()
             var second = socket.messages.makeAsyncIterator()
             let error = await #expect(throws: WebSocketError.self) { try await second.next() }
@@ -37,7 +38,8 @@ struct AsyncMessagesTests {
     func consumedOnce() async throws {
         let count = 1_000
         try await withLoopback(echo: false) { loopback in
-            let client = try await WebSocket.connect(to: Self.url(loopback), clientOptions: Self.clientOptions(loopback))
+            let client = try await WebSocket.connect(
+                to: Self.url(loopback), clientOptions: Self.clientOptions(loopback))
             let server = try await loopback.nextServerSocket()
             let reader = Task {
                 var received: [String] = []
@@ -64,7 +66,8 @@ struct AsyncMessagesTests {
         let count = 100
         let payload = patternBytes(64 * 1024)
         try await withLoopback(options: options, echo: false) { loopback in
-            let client = try await WebSocket.connect(to: Self.url(loopback), clientOptions: Self.clientOptions(loopback))
+            let client = try await WebSocket.connect(
+                to: Self.url(loopback), clientOptions: Self.clientOptions(loopback))
             let server = try await loopback.nextServerSocket()
             // Sent without waiting: the client's own buffer holds what the server does not read.
             for index in 0..<count { let _: Bool = client.send(.binary([UInt8(index)] + payload)) }
@@ -121,7 +124,8 @@ struct AsyncMessagesTests {
     @Test("cancelling closed() throws CancellationError at once and leaves the socket open")
     func cancelClosed() async throws {
         try await withLoopback { loopback in
-            let socket = try await WebSocket.connect(to: Self.url(loopback), clientOptions: Self.clientOptions(loopback))
+            let socket = try await WebSocket.connect(
+                to: Self.url(loopback), clientOptions: Self.clientOptions(loopback))
             let waiter = Task { try await socket.closed() }
             waiter.cancel()
             await #expect(throws: CancellationError.self) { try await waiter.value }
@@ -147,7 +151,8 @@ struct AsyncMessagesTests {
     @Test("a send from a cancelled task throws CancellationError and sends nothing")
     func cancelSend() async throws {
         try await withLoopback(echo: false) { loopback in
-            let client = try await WebSocket.connect(to: Self.url(loopback), clientOptions: Self.clientOptions(loopback))
+            let client = try await WebSocket.connect(
+                to: Self.url(loopback), clientOptions: Self.clientOptions(loopback))
             let server = try await loopback.nextServerSocket()
             let received = Locked<[WebSocketMessage]>([])
             server.onMessage { received.append($0) }
@@ -179,7 +184,8 @@ struct AsyncMessagesTests {
             #expect(await first.finalCloseEvent().code == .normalClosure)
 
             await #expect(throws: Oops.self) {
-                try await WebSocket.withConnection(to: Self.url(loopback), clientOptions: Self.clientOptions(loopback)) {
+                try await WebSocket.withConnection(to: Self.url(loopback), clientOptions: Self.clientOptions(loopback))
+                {
                     _ in throw Oops()
                 }
             }

@@ -15,26 +15,6 @@ import WebSocketDriver
 /// and never an open event.
 @Suite("Client failures")
 struct ClientFailureTests {
-    /// Runs `body` against a canned server that answers each request with `answer`.
-    func withCanned(
-        answer: @escaping @Sendable (String) -> [UInt8]?,
-        _ body: (CannedServer, WebSocketClientOptions) async throws -> Void
-    ) async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        var clientOptions = WebSocketClientOptions()
-        clientOptions.eventLoopGroup = group
-        let server = try await CannedServer.start(group: group, answer: answer)
-        do {
-            try await body(server, clientOptions)
-        } catch {
-            await server.stop()
-            try? await group.shutdownGracefully()
-            throw error
-        }
-        await server.stop()
-        try await group.shutdownGracefully()
-    }
-
     /// Connects, expects error then close 1006 and no open, returns the error message.
     func expectHandshakeFailure(
         _ url: String,

@@ -362,3 +362,24 @@ func withRefusingPort(_ body: (Int) async throws -> Void) async throws {
     }
     try await body(Int(UInt16(bigEndian: address.sin_port)))
 }
+
+/// Runs `body` against a canned server that answers each request with `answer` (`nil`: no
+/// answer), with client options on the same one-thread group; stops both afterwards.
+func withCanned(
+    answer: @escaping @Sendable (String) -> [UInt8]?,
+    _ body: (CannedServer, WebSocketClientOptions) async throws -> Void
+) async throws {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    var clientOptions = WebSocketClientOptions()
+    clientOptions.eventLoopGroup = group
+    let server = try await CannedServer.start(group: group, answer: answer)
+    do {
+        try await body(server, clientOptions)
+    } catch {
+        await server.stop()
+        try? await group.shutdownGracefully()
+        throw error
+    }
+    await server.stop()
+    try await group.shutdownGracefully()
+}
