@@ -37,6 +37,7 @@ struct FlowControlEmbeddedTests {
         #expect(socket.bufferedAmount == 0)
         let frames = server.takeFrames()
         #expect(frames.map { FlowControlTests.index(of: .binary($0.payload)) } == Array(0..<256))
+        await server.finish()
     }
 
     @Test("past the bufferedAmount high-water mark the connection stops reading, and reads again once drained")
@@ -68,6 +69,7 @@ struct FlowControlEmbeddedTests {
         let frames = server.takeFrames()
         #expect(frames.map { FlowControlTests.index(of: .binary($0.payload)) } == Array(0..<5))
         #expect(socket.readyState == .open)
+        await server.finish()
     }
 
     @Test("sending to a peer that never reads: past maxBufferedAmount the connection is dropped with 1008")
@@ -100,6 +102,7 @@ struct FlowControlEmbeddedTests {
         #expect(errors.current == ["The peer does not read: bufferedAmount exceeded 1048576 bytes"])
         #expect(!socket.send(chunk))
         #expect(socket.bufferedAmount == 0)
+        await server.finish()
     }
 
     @Test("a slow async consumer stops the server reading; everything arrives in order afterwards")
@@ -137,6 +140,7 @@ struct FlowControlEmbeddedTests {
         #expect(server.tap.reads.current == reads + 2)
         #expect(indices == Array(0..<16))
         #expect(received.current == 16)
+        await server.finish()
     }
 
     @Test("a consumer that stops iterating releases the backpressure")
@@ -168,5 +172,6 @@ struct FlowControlEmbeddedTests {
         }
         #expect(server.tap.reads.current == reads + 1 + 196)
         #expect(received.current == 200)
+        await server.finish()
     }
 }

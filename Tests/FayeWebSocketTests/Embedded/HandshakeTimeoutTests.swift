@@ -35,6 +35,7 @@ struct HandshakeTimeoutTests {
         #expect(sent == 2)
         #expect(server.closedAfter == .milliseconds(1500))
         #expect(server.takeOutput().isEmpty, "the server sent bytes")
+        await server.finish()
     }
 
     @Test("a request head that does not complete in time: the connection is closed")
@@ -47,6 +48,7 @@ struct HandshakeTimeoutTests {
         #expect(!server.isActive)
         #expect(server.closedAfter == .milliseconds(300))
         #expect(server.takeOutput().isEmpty)
+        await server.finish()
     }
 
     @Test("an idle connection that never sends anything is closed after the handshake timeout")
@@ -57,6 +59,7 @@ struct HandshakeTimeoutTests {
         await server.advance(by: .milliseconds(1))
         #expect(server.closedAfter == .milliseconds(300))
         #expect(server.takeOutput().isEmpty)
+        await server.finish()
     }
 
     @Test("a kept-alive connection gets the timeout again after a response, not while a WebSocket is open")
@@ -84,6 +87,8 @@ struct HandshakeTimeoutTests {
         let frames = webSocket.takeFrames()
         #expect(frames.map(\.opcode) == [0x1])
         #expect(frames.first?.payload == Array("still here".utf8))
+        await http.finish()
+        await webSocket.finish()
     }
 
     @Test("a slow answer to a pipelined request is not cut by the handshake timeout")
@@ -108,5 +113,6 @@ struct HandshakeTimeoutTests {
         #expect(server.isActive)
         await server.advance(by: .milliseconds(1))
         #expect(server.closedAfter == .milliseconds(10_300))
+        await server.finish()
     }
 }

@@ -34,6 +34,7 @@ struct WebSocketTimerTests {
         #expect(server.isActive)
         try await server.receive(WebSocketHandshakes.maskedText("alive"))
         #expect(server.takeFrames().map(\.payload) == [Array("alive".utf8)])
+        await server.finish()
     }
 
     @Test("a client that never answers pings: the server closes at the pong timeout, close event 1006")
@@ -60,6 +61,7 @@ struct WebSocketTimerTests {
         let event = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
         #expect(event.code == .abnormalClosure)
         #expect(errors.current.count == 1)
+        await server.finish()
     }
 
     @Test("no pings without a ping interval")
@@ -69,6 +71,7 @@ struct WebSocketTimerTests {
         await server.advance(by: .seconds(3600))
         #expect(server.takeOutput().isEmpty)
         #expect(socket.readyState == .open)
+        await server.finish()
     }
 
     @Test("a peer that never answers the close frame: the close timeout ends it with 1006")
@@ -89,6 +92,7 @@ struct WebSocketTimerTests {
         #expect(server.closedAfter == .milliseconds(300))
         let event = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
         #expect(event.code == .abnormalClosure)
+        await server.finish()
     }
 
     @Test("a peer that answers the close frame in time: close event with the code, no timeout")
@@ -106,6 +110,7 @@ struct WebSocketTimerTests {
         #expect(server.closedAfter == .milliseconds(299))
         let event = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
         #expect(event == CloseEvent(code: CloseCode(4001), reason: "bye"))
+        await server.finish()
     }
 
     @Test("server shutdown's going-away close: 1001 on the wire, and close event 1001 once the peer answers")
@@ -126,5 +131,6 @@ struct WebSocketTimerTests {
         let event = try await withTimeout("the server's close") { await socket.finalCloseEvent() }
         #expect(event.code == .goingAway)
         #expect(!server.isActive)
+        await server.finish()
     }
 }
