@@ -6,13 +6,26 @@ import Testing
 /// Runs the chat server of Docs/Guides/Embedded-Server.md on loopback.
 @Suite("Guide: WebSockets and EventSource from the embedded server", .allocatesMemory)
 struct ChatServerTests {
-    @Test("a WebSocket post reaches an EventSource listener; / and unknown paths answer")
-    func postAndListen() async throws {
+    /// Runs `body` with a chat server on a free port and a client event loop group; shuts both
+    /// down afterwards, also when `body` throws.
+    func withChatServer(_ body: (Int, MultiThreadedEventLoopGroup) async throws -> Void) async throws {
         let server = makeChatServer(port: 0, room: ChatRoom())
         try await server.start()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
-            let port = try #require(server.localAddress?.port)
+            try await body(try #require(server.localAddress?.port), group)
+        } catch {
+            try? await server.shutdown()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        try await server.shutdown()
+        try await group.shutdownGracefully()
+    }
+
+    @Test("a WebSocket post reaches an EventSource listener; / and unknown paths answer")
+    func postAndListen() async throws {
+        try await withChatServer { port, group in
             let listener = try await StreamClient.connect(group: group, port: port, path: "/events")
             #expect(
                 try await listener.events(atLeast: 1) == [ParsedEvent(type: "joined", data: "welcome", lastEventID: "")]
@@ -34,23 +47,13 @@ struct ChatServerTests {
             await listener.close()
             await page.close()
             await missing.close()
-        } catch {
-            try? await server.shutdown()
-            try? await group.shutdownGracefully()
-            throw error
         }
-        try await server.shutdown()
-        try await group.shutdownGracefully()
     }
 
     @Test("2,000 posts from one WebSocket are broadcast and acknowledged in the order they were sent")
     func order() async throws {
         let count = 2_000
-        let server = makeChatServer(port: 0, room: ChatRoom())
-        try await server.start()
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        do {
-            let port = try #require(server.localAddress?.port)
+        try await withChatServer { port, group in
             let listener = try await StreamClient.connect(group: group, port: port, path: "/events")
             _ = try await listener.events(atLeast: 1)  // joined: every later post reaches it
             let socket = try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/chat")
@@ -72,13 +75,7 @@ struct ChatServerTests {
             #expect(firstDifference(events.map(\.lastEventID), (1...count).map { "\($0)" }) == nil)
             _ = try await socket.closeAndWait()
             await listener.close()
-        } catch {
-            try? await server.shutdown()
-            try? await group.shutdownGracefully()
-            throw error
         }
-        try await server.shutdown()
-        try await group.shutdownGracefully()
     }
 
     @Test("runChatServer stops when its task is cancelled")

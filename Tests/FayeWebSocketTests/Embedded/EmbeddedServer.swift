@@ -105,18 +105,8 @@ struct EmbeddedServer {
         responder: FayeHTTPHandler.Responder? = nil
     ) async throws -> EmbeddedServer {
         let sockets = Inbox<WebSocket>()
-        let responder: FayeHTTPHandler.Responder =
-            responder ?? { request in
-                guard request.request.headers.contains("Upgrade") else {
-                    let text = "plain \(request.request.method) \(request.request.target)\n"
-                    return ServerResponse(body: Array(text.utf8) + request.request.body)
-                }
-                return .webSocket(options: options) { socket in
-                    if echo { socket.onMessage { socket.send($0) } }
-                    setup(socket)
-                    sockets.append(socket)
-                }
-            }
+        let responder =
+            responder ?? echoResponder(options: options, echo: echo, setup: setup, sockets: sockets)
         var logger = Logger(label: "test.embedded")
         logger.logLevel = .warning
         let channel = NIOAsyncTestingChannel()

@@ -69,18 +69,8 @@ struct LoopbackServer {
 func withLoopback(_ spec: LoopbackServer, _ body: (Loopback) async throws -> Void) async throws {
     let sockets = Inbox<WebSocket>()
     let (options, echo, setup) = (spec.options, spec.echo, spec.setup)
-    let responder: FayeHTTPHandler.Responder =
-        spec.responder ?? { request in
-            guard request.request.headers.contains("Upgrade") else {
-                let text = "plain \(request.request.method) \(request.request.target)\n"
-                return ServerResponse(body: Array(text.utf8) + request.request.body)
-            }
-            return .webSocket(options: options) { socket in
-                if echo { socket.onMessage { socket.send($0) } }
-                setup(socket)
-                sockets.append(socket)
-            }
-        }
+    let responder =
+        spec.responder ?? echoResponder(options: options, echo: echo, setup: setup, sockets: sockets)
     try await withTestServer(configuration: spec.configuration, responder: responder) { server in
         try await body(
             Loopback(server: server.server, host: server.host, port: server.port, group: server.group, sockets: sockets)
@@ -108,4 +98,27 @@ func withLoopback(
 /// replaces "sleep, then check that nothing more happened", which proves nothing on a slow host.
 func settle(_ socket: WebSocket) async throws {
     try await socket.eventLoop.submit {}.get()
+}
+
+/// The tests' default responder: a request with an `Upgrade` header becomes a WebSocket (the
+/// driver refuses anything that is not a valid handshake) that echoes every message unless
+/// `echo` is off, is handed to `setup` before its handshake and then to `sockets`; any other
+/// request gets `200 plain <METHOD> <target>` and its body.
+func echoResponder(
+    options: WebSocketOptions,
+    echo: Bool,
+    setup: @escaping @Sendable (WebSocket) -> Void,
+    sockets: Inbox<WebSocket>
+) -> FayeHTTPHandler.Responder {
+    { request in
+        guard request.request.headers.contains("Upgrade") else {
+            let text = "plain \(request.request.method) \(request.request.target)\n"
+            return ServerResponse(body: Array(text.utf8) + request.request.body)
+        }
+        return .webSocket(options: options) { socket in
+            if echo { socket.onMessage { socket.send($0) } }
+            setup(socket)
+            sockets.append(socket)
+        }
+    }
 }
