@@ -71,7 +71,7 @@ final class ProxyTunnelHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         done = true
-        onFailure((error as? TLSError).map { .tls($0) } ?? .connectionLost, "\(error)")
+        onFailure(WebSocketError.transportKind(of: error), "\(error)")
         context.close(promise: nil)
     }
 

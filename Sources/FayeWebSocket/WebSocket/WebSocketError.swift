@@ -73,6 +73,12 @@ public struct WebSocketError: Error, Hashable, Sendable, CustomStringConvertible
     /// The message.
     public var description: String { message }
 
+    /// The kind of a failure on an established (or establishing) transport: a TLS error keeps
+    /// its kind, anything else lost the connection.
+    static func transportKind(of error: any Error) -> Kind {
+        (error as? TLSError).map { .tls($0) } ?? .connectionLost
+    }
+
     static let notOpen = WebSocketError(.notOpen, message: "The WebSocket is not open")
     static let closedBeforeSent = WebSocketError(
         .closedBeforeSent, message: "The connection closed before the message was sent")

@@ -212,8 +212,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        let kind: WebSocketError.Kind = (error as? TLSError).map { .tls($0) } ?? .connectionLost
-        reportError(WebSocketError(kind, message: "Network error: \(url): \(error)"))
+        reportError(WebSocketError(WebSocketError.transportKind(of: error), message: "Network error: \(url): \(error)"))
         beginClose(CloseEvent(code: .abnormalClosure), immediately: true)
     }
 
