@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -18,6 +18,17 @@ let package = Package(
         .executable(name: "faye-server", targets: ["faye-server"]),
         .executable(name: "faye-client", targets: ["faye-client"]),
         .executable(name: "faye-autobahn-client", targets: ["faye-autobahn-client"]),
+        .library(name: "FayeVapor", targets: ["FayeVapor"]),
+        .library(name: "FayeHummingbird", targets: ["FayeHummingbird"]),
+        .executable(name: "faye-vapor-demo", targets: ["faye-vapor-demo"]),
+        .executable(name: "faye-hummingbird-demo", targets: ["faye-hummingbird-demo"]),
+    ],
+    // Host integrations, each behind its trait: a package that enables neither never fetches
+    // Vapor or Hummingbird (SwiftPM prunes dependencies used only by disabled traits).
+    traits: [
+        .trait(name: "Vapor", description: "FayeVapor: our WebSockets and EventSources in Vapor 4 routes."),
+        .trait(name: "Hummingbird", description: "FayeHummingbird: our WebSockets and EventSources in Hummingbird 2."),
+        .default(enabledTraits: []),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -25,6 +36,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        // Only for faye-vapor-demo's TLS, which is Vapor's own (Vapor depends on it already).
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // Only under the Hummingbird trait: the HTTP types Hummingbird's channels speak.
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // System libraries, found through pkg-config; the apt providers name the Debian packages.
@@ -76,6 +94,54 @@ let package = Package(
                 "FayeWebSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // Host integrations: empty modules unless their trait is enabled.
+        .target(
+            name: "FayeVapor",
+            dependencies: [
+                "FayeEventSource",
+                "FayeWebSocket",
+                "WebSocketDriver",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "FayeHummingbird",
+            dependencies: [
+                "FayeEventSource",
+                "FayeWebSocket",
+                "WebSocketDriver",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HummingbirdCore", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras", condition: .when(traits: ["Hummingbird"])),
+                .product(
+                    name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras", condition: .when(traits: ["Hummingbird"])),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // What faye-server and the two host demos share: the command line of DESIGN §3, the
+        // echo, the tick EventSource and the demo page.
+        .target(
+            name: "FayeDemoSupport",
+            dependencies: [
+                "FayeEventSource",
+                "FayeWebSocket",
+                "PermessageDeflate",
+                "WebSocketDriver",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),
@@ -84,6 +150,7 @@ let package = Package(
         .executableTarget(
             name: "faye-server",
             dependencies: [
+                "FayeDemoSupport",
                 "FayeEventSource",
                 "FayeWebSocket",
                 "PermessageDeflate",
@@ -92,6 +159,36 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "faye-vapor-demo",
+            dependencies: [
+                "FayeDemoSupport",
+                "FayeEventSource",
+                "FayeVapor",
+                "FayeWebSocket",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
+                .product(name: "NIOSSL", package: "swift-nio-ssl", condition: .when(traits: ["Vapor"])),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "faye-hummingbird-demo",
+            dependencies: [
+                "FayeDemoSupport",
+                "FayeEventSource",
+                "FayeHummingbird",
+                "FayeWebSocket",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
             ],
             swiftSettings: strictSettings
         ),
@@ -225,6 +322,30 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FayeVaporTests",
+            dependencies: [
+                "FayeLoopbackSupport",
+                "FayeTestSupport",
+                "FayeVapor",
+                "FayeWebSocket",
+                "PermessageDeflate",
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FayeHummingbirdTests",
+            dependencies: [
+                "FayeLoopbackSupport",
+                "FayeTestSupport",
+                "FayeHummingbird",
+                "FayeWebSocket",
+                "PermessageDeflate",
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
             ],
             swiftSettings: strictSettings
         ),

@@ -8,9 +8,12 @@ import NIOCore
     import Darwin
 #endif
 
-/// The channel handler that owns a taken-over connection for an ``EventSource``: writes the
-/// response head and the events, discards what the client sends, notices the client going away
-/// (end of input, a failed write) and fires the close event once.
+/// Runs an ``EventSource``'s stream: writes the response prelude and the events in order, holds
+/// `async` sends while the transport is full, notices the client going away (end of input, a
+/// failed write) and fires the close event once.
+///
+/// Its transport is the connection it took over (it is then that connection's channel handler)
+/// or a host server's response body (``HostedEventStream``).
 final class EventSourceHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -23,7 +26,9 @@ final class EventSourceHandler: ChannelInboundHandler {
     }
 
     private let source: EventSource
-    private var context: ChannelHandlerContext?
+    private var transport: (any EventStreamTransport)?
+    /// Whether the transport writes the response head itself (a host's body writer).
+    private let hosted: Bool
     /// The head is written (or being written); events may follow.
     private var started = false
     private var closeRequested = false
@@ -37,29 +42,38 @@ final class EventSourceHandler: ChannelInboundHandler {
 
     init(source: EventSource) {
         self.source = source
+        self.hosted = false
+    }
+
+    /// A handler writing into a host's response body.
+    init(source: EventSource, transport: any EventStreamTransport) {
+        self.source = source
+        self.transport = transport
+        self.hosted = true
     }
 
     // MARK: - Life cycle
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
+        self.transport = ChannelTransport(context: context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         finalize()
-        self.context = nil
+        self.transport = nil
     }
 
     /// Writes the head and what was sent while connecting, then opens the stream.
     func start() {
-        guard let context, !started, !finalized else { return }
-        guard context.channel.isActive else {
+        guard let transport, !started, !finalized else { return }
+        guard transport.isActive else {
             // The client left while the responder ran.
             finalize()
             return
         }
         started = true
-        write(source.options.responsePrelude(), promise: nil, buffered: false)
+        let prelude = hosted ? source.options.bodyPrelude() : source.options.responsePrelude()
+        if !prelude.isEmpty { write(prelude, promise: nil, buffered: false) }
         drain()
         // OPEN, and the open event dispatched, before the client can see a byte.
         let opened = source.state.withLockedValue { state -> Bool in
@@ -71,14 +85,14 @@ final class EventSourceHandler: ChannelInboundHandler {
             source.dispatch(\.open, ())
             startPinging()
         }
-        context.flush()
+        transport.flush()
         if closeRequested { beginClose() }
     }
 
     private func startPinging() {
-        guard let interval = source.options.pingInterval, let context, !finalized else { return }
+        guard let interval = source.options.pingInterval, !finalized else { return }
         let amount = TimeAmount(interval)
-        pingTask = context.eventLoop.scheduleRepeatedTask(initialDelay: amount, delay: amount) { [source] _ in
+        pingTask = source.eventLoop.scheduleRepeatedTask(initialDelay: amount, delay: amount) { [source] _ in
             source.ping()
         }
     }
@@ -124,7 +138,19 @@ final class EventSourceHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
+    /// The transport is gone (a host's body writer failed or finished).
+    func transportClosed(_ error: (any Error)?) {
+        if let error, closeReason == nil {
+            closeReason = Self.isEndOfConnection(error) ? .connectionLost : .error("\(error)")
+        }
+        finalize()
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            // The host shuts down gracefully: end the stream after what was sent.
+            source.close()
+        }
         if case .some(.inputClosed) = event as? ChannelEvent {
             // A half-closing client (only seen with `allowRemoteHalfClosure`) has gone away.
             context.close(promise: nil)
@@ -137,8 +163,13 @@ final class EventSourceHandler: ChannelInboundHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { drain() }
+        writabilityChanged()
         context.fireChannelWritabilityChanged()
+    }
+
+    /// The transport may take more: write what waited for it.
+    func writabilityChanged() {
+        if transport?.isWritable == true { drain() }
     }
 
     // MARK: - Outbound
@@ -164,10 +195,10 @@ final class EventSourceHandler: ChannelInboundHandler {
     /// Writes queued bytes in order, stopping at an `async` send while the channel is not
     /// writable (or at nothing, when closing); flushes at the end of the event loop tick.
     private func drain(ignoringWritability: Bool = false) {
-        guard let context, started else { return }
+        guard let transport, started else { return }
         var wrote = false
         while let first = queue.first {
-            if first.waitsForWritable && !ignoringWritability && !context.channel.isWritable { break }
+            if first.waitsForWritable && !ignoringWritability && !transport.isWritable { break }
             queue.removeFirst()
             write(first.bytes, promise: first.promise, buffered: true)
             wrote = true
@@ -178,15 +209,13 @@ final class EventSourceHandler: ChannelInboundHandler {
     /// Writes bytes; `buffered` ones (events and pings, not the head) are counted in
     /// `bufferedAmount` until written.
     private func write(_ bytes: [UInt8], promise: EventLoopPromise<Void>?, buffered: Bool) {
-        guard let context else {
+        guard let transport else {
             if buffered { source.written(bytes.count) }
             promise?.fail(EventSourceError.connectionClosed)
             return
         }
-        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
         let count = bytes.count
-        context.write(wrapOutboundOut(buffer)).assumeIsolated().whenComplete { result in
+        transport.write(bytes) { result in
             if buffered { self.source.written(count) }
             switch result {
             case .success: promise?.succeed()
@@ -199,11 +228,11 @@ final class EventSourceHandler: ChannelInboundHandler {
 
     /// One flush for every write made in this event loop tick.
     private func scheduleFlush() {
-        guard !flushScheduled, let context else { return }
+        guard !flushScheduled, transport != nil else { return }
         flushScheduled = true
-        context.eventLoop.assumeIsolated().execute {
+        source.eventLoop.assumeIsolated().execute {
             self.flushScheduled = false
-            self.context?.flush()
+            self.transport?.flush()
         }
     }
 
@@ -213,7 +242,7 @@ final class EventSourceHandler: ChannelInboundHandler {
         if closeReason == nil {
             closeReason = Self.isEndOfConnection(error) ? .connectionLost : .error("\(error)")
         }
-        context?.close(promise: nil)
+        transport?.close()
     }
 
     /// Errors that only say the client is gone (a reset, a broken pipe, a write after the close).
@@ -241,11 +270,11 @@ final class EventSourceHandler: ChannelInboundHandler {
     }
 
     private func beginClose() {
-        guard let context, !closing, !finalized else { return }
+        guard transport != nil, !closing, !finalized else { return }
         closing = true
         let timeout = TimeAmount(source.options.closeTimeout)
-        closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
-            self.context?.close(promise: nil)
+        closeTimer = source.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+            self.transport?.close()
         }
         drain(ignoringWritability: true)
         closeAfterPendingWrites()
@@ -253,17 +282,58 @@ final class EventSourceHandler: ChannelInboundHandler {
 
     /// Flushes, and closes the connection once everything written so far is out.
     private func closeAfterPendingWrites() {
-        guard let context else { return }
-        let empty = context.channel.allocator.buffer(capacity: 0)
-        context.writeAndFlush(wrapOutboundOut(empty)).assumeIsolated().whenComplete { _ in
-            self.context?.close(promise: nil)
-        }
+        transport?.closeAfterWrites()
     }
 
     /// Drops the connection at once.
     func terminate() {
         closeRequested = true
         if closeReason == nil { closeReason = .closedLocally }
-        context?.close(promise: nil)
+        transport?.close()
     }
+}
+
+/// Where an event stream's bytes go; used on the stream's event loop.
+protocol EventStreamTransport: AnyObject {
+    /// Whether the client can still be written to.
+    var isActive: Bool { get }
+    /// Whether the transport takes more now (`async` sends wait while it does not).
+    var isWritable: Bool { get }
+    /// Writes bytes; `completion` runs on the event loop once they are out (or failed).
+    func write(_ bytes: [UInt8], completion: @escaping (Result<Void, any Error>) -> Void)
+    /// Sends what was written.
+    func flush()
+    /// Ends the stream once everything written so far is out.
+    func closeAfterWrites()
+    /// Ends the stream now.
+    func close()
+}
+
+/// The connection an ``EventSourceHandler`` took over.
+private final class ChannelTransport: EventStreamTransport {
+    private let context: ChannelHandlerContext
+
+    init(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    var isActive: Bool { context.channel.isActive }
+    var isWritable: Bool { context.channel.isWritable }
+
+    func write(_ bytes: [UInt8], completion: @escaping (Result<Void, any Error>) -> Void) {
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        context.write(NIOAny(buffer)).assumeIsolated().whenComplete(completion)
+    }
+
+    func flush() { context.flush() }
+
+    func closeAfterWrites() {
+        let empty = context.channel.allocator.buffer(capacity: 0)
+        context.writeAndFlush(NIOAny(empty)).assumeIsolated().whenComplete { [context] _ in
+            context.close(promise: nil)
+        }
+    }
+
+    func close() { context.close(promise: nil) }
 }

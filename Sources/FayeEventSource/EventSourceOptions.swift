@@ -55,21 +55,31 @@ public struct EventSourceOptions: Sendable {
         "content-type", "cache-control", "connection", "content-length", "transfer-encoding",
     ]
 
-    /// The response head and the initial `retry:` field.
-    func responsePrelude() -> [UInt8] {
-        var head = "HTTP/1.1 200 OK\r\n"
-        for (name, value) in Self.fixedHeaders { head += "\(name): \(value)\r\n" }
+    /// The response's header fields: the fixed ones, then the valid custom ones. A host server
+    /// that frames the body itself (chunked, or HTTP/2) gets no `Connection: close`.
+    func responseHeaders(hosted: Bool) -> HeaderFields {
+        var fields = HeaderFields(Self.fixedHeaders.filter { !hosted || $0.0 != "Connection" })
         for field in headers {
             let value = field.value.trimmingHTTPWhitespace()
             guard HeaderFields.isValidName(field.name), HeaderFields.isValidValue(value),
                 !Self.reservedNames.contains(field.name.lowercased())
             else { continue }
-            head += "\(field.name): \(value)\r\n"
+            fields.append(name: field.name, value: value)
         }
+        return fields
+    }
+
+    /// The first bytes of the body: the `retry:` field, if any.
+    func bodyPrelude() -> [UInt8] {
+        retry.map(ServerSentEvent.retryField) ?? []
+    }
+
+    /// The response head and the initial `retry:` field, for a taken-over connection.
+    func responsePrelude() -> [UInt8] {
+        var head = "HTTP/1.1 200 OK\r\n"
+        for field in responseHeaders(hosted: false) { head += "\(field.name): \(field.value)\r\n" }
         head += "\r\n"
-        var bytes = Array(head.utf8)
-        if let retry { bytes += ServerSentEvent.retryField(retry) }
-        return bytes
+        return Array(head.utf8) + bodyPrelude()
     }
 }
 

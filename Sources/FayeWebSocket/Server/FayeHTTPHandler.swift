@@ -111,20 +111,9 @@ public final class FayeHTTPHandler: ChannelInboundHandler, RemovableChannelHandl
         // NIO's decoder parses nothing more after an upgrade request: answered with an ordinary
         // response, such a connection must close.
         keepAlive = head.isKeepAlive && !Self.asksForUpgrade(head)
+        // Well-known long header names and values are shared literals: a WebSocket keeps its request.
         let request = ServerRequest(
-            request: IncomingRequest(
-                method: head.method.rawValue,
-                target: head.uri,
-                version: "HTTP/\(head.version.major).\(head.version.minor)",
-                // Well-known long names and values as literals: a WebSocket keeps its request.
-                headers: HeaderFields(
-                    head.headers.map { (CommonHeaderStrings.shared($0.name), CommonHeaderStrings.shared($0.value)) }
-                ),
-                body: body
-            ),
-            remoteAddress: context.channel.remoteAddress,
-            isTLS: configuration.isTLS
-        )
+            head: head, body: body, remoteAddress: context.channel.remoteAddress, isTLS: configuration.isTLS)
         let responder = self.responder
         let promise = context.eventLoop.makePromise(of: ServerResponse.self)
         promise.completeWithTask { await responder(request) }

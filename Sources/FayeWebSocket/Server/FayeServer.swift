@@ -316,13 +316,6 @@ final class SocketTracker: Sendable {
     }
 }
 
-extension WebSocket {
-    /// Closes with 1001 (server shutdown), bypassing the page-level code rule.
-    func goAway() {
-        startClosing(code: .goingAway, reason: "Server shutting down")
-    }
-}
-
 extension FayeServer: Service {
     /// Runs the server as a service: starts it (unless ``start()`` already did), then serves
     /// until the service group shuts down gracefully (SIGTERM, SIGINT, or

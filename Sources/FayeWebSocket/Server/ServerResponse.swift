@@ -72,11 +72,7 @@ public struct ServerResponse: Sendable {
         options: WebSocketOptions = WebSocketOptions(),
         _ session: @escaping @Sendable (WebSocket) async throws -> Void
     ) -> ServerResponse {
-        webSocket(options: options) { socket in
-            _ = socket.messages
-            let task = Task { _ = try? await socket.closing(after: session) }
-            socket.onClose { _ in task.cancel() }
-        }
+        webSocket(options: options) { socket in socket.runSession(session) }
     }
 }
 
@@ -92,4 +88,15 @@ public protocol ConnectionTakeover: Sendable {
         for request: ServerRequest,
         channel: any Channel
     ) throws -> (handler: any ChannelHandler, start: () -> Void)
+}
+
+extension WebSocket {
+    /// Runs `session` with this socket in a task of its own (see
+    /// ``ServerResponse/webSocketSession(options:_:)``): call it from a setup closure, before
+    /// the socket opens. The message sequence is made at once, so no message comes before it.
+    public func runSession(_ session: @escaping @Sendable (WebSocket) async throws -> Void) {
+        _ = messages
+        let task = Task { _ = try? await self.closing(after: session) }
+        onClose { _ in task.cancel() }
+    }
 }

@@ -211,6 +211,15 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    /// A host shutting down gracefully asks its connections to quiesce: close with 1001, after
+    /// what was already sent, so the host's shutdown takes a closing handshake, not a timeout.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, !isClient {
+            socket.goAway()
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         reportError(WebSocketError(WebSocketError.transportKind(of: error), message: "Network error: \(url): \(error)"))
         beginClose(CloseEvent(code: .abnormalClosure), immediately: true)
@@ -396,5 +405,12 @@ private final class DriverEvents {
 
     init(handler: WebSocketHandler) {
         self.handler = handler
+    }
+}
+
+extension WebSocket {
+    /// Closes with 1001 (server shutdown), bypassing the page-level code rule.
+    func goAway() {
+        startClosing(code: .goingAway, reason: "Server shutting down")
     }
 }

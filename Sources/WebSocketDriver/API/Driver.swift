@@ -58,14 +58,18 @@ public final class Driver {
 
     private init(options: DriverOptions, output: @escaping Output, mode: Mode) {
         self.context = DriverContext(output: output)
+        self.options = Self.writableOptions(options)
+        self.mode = mode
+    }
+
+    /// The options without the header fields `setHeader` would refuse (bad names, CR/LF in
+    /// values, headers the driver writes itself): those never reach the wire.
+    private static func writableOptions(_ options: DriverOptions) -> DriverOptions {
         var options = options
-        // Fields `setHeader` would refuse (bad names, CR/LF in values, headers the driver
-        // writes itself) never reach the wire.
         options.headers = HeaderFields(
             options.headers.filter { (try? HeaderError.validate(name: $0.name, value: $0.value)) != nil }
                 .map { ($0.name, $0.value) })
-        self.options = options
-        self.mode = mode
+        return options
     }
 
     // MARK: - Factories
@@ -95,6 +99,47 @@ public final class Driver {
         let driver = Driver(options: options, output: output, mode: .refused)
         driver.request = request
         driver.mode = .engine(driver.makeEngine(for: request))
+        return driver
+    }
+
+    /// Decides on a WebSocket request for a host server that writes the response itself.
+    ///
+    /// The same rules as every server driver (RFC 6455 §4.2.1 checks in order, the first offered
+    /// subprotocol in ``DriverOptions/protocols``, extension negotiation through
+    /// ``DriverOptions/extensions``), but nothing is written: the host answers what the decision
+    /// says, then, after an acceptance, creates the driver with ``accepted(_:output:)``.
+    ///
+    /// ```swift
+    /// switch Driver.decide(request, options: options) {
+    /// case .accept(let handshake):
+    ///     // write "101 Switching Protocols" with handshake.headers, then:
+    ///     let driver = Driver.accepted(handshake) { bytes in socket.write(bytes) }
+    ///     driver.onMessage = { message in … }
+    ///     _ = driver.start()  // open: emits onOpen, sends what was queued
+    /// case .refuse(let refusal):
+    ///     // write refusal.status, refusal.headers and refusal.body
+    /// }
+    /// ```
+    ///
+    /// Only hybi-13 (RFC 6455) is decided here: a request of the 2010 drafts has no
+    /// `Sec-WebSocket-Version` and is refused with 426 and `Sec-WebSocket-Version: 13`.
+    public static func decide(_ request: IncomingRequest, options: DriverOptions = DriverOptions())
+        -> HandshakeDecision
+    {
+        ServerHandshake.decide(request, options: Self.writableOptions(options))
+    }
+
+    /// A server driver for a handshake the host accepted and answered itself (see
+    /// ``decide(_:options:)``).
+    ///
+    /// It writes nothing of the handshake: set its callbacks, then call ``start()`` once the
+    /// host's `101` is written. The driver opens (``onOpen``), sends what was queued, and parses
+    /// what ``parse(_:)-(UnsafeRawBufferPointer)`` was given meanwhile. Its options are the ones
+    /// given to ``decide(_:options:)``.
+    public static func accepted(_ handshake: AcceptedHandshake, output: @escaping Output) -> Driver {
+        let driver = Driver(options: handshake.options, output: output, mode: .refused)
+        driver.request = handshake.request
+        driver.mode = .engine(HybiServerEngine(accepted: handshake, context: driver.context))
         return driver
     }
 

@@ -18,13 +18,16 @@ protocol DriverEngine: AnyObject {
     func update(options: DriverOptions)
 }
 
-/// The hybi-13 server engine for a request that is already parsed.
+/// The hybi-13 server engine for a request that is already parsed: it writes the handshake's
+/// response itself, or opens on one a host wrote (``Driver/accepted(_:output:)``).
 final class HybiServerEngine: DriverEngine {
     let request: IncomingRequest
     private(set) var options: DriverOptions
     let connection: HybiEngine
     let selectedProtocol: String?
     private(set) var extensionNames: [String] = []
+    /// The host's decision, when the host wrote the response.
+    private var hostAccepted: AcceptedHandshake?
 
     init(request: IncomingRequest, options: DriverOptions, context: DriverContext) {
         self.request = request
@@ -38,28 +41,44 @@ final class HybiServerEngine: DriverEngine {
         self.selectedProtocol = ServerHandshake.selectProtocol(request, supported: options.protocols)
     }
 
+    init(accepted: AcceptedHandshake, context: DriverContext) {
+        self.request = accepted.request
+        self.options = accepted.options
+        self.connection = HybiEngine(
+            role: .server,
+            context: context,
+            maxLength: accepted.options.maxLength,
+            initialState: .connecting
+        )
+        self.selectedProtocol = accepted.selectedProtocol
+        self.hostAccepted = accepted
+    }
+
     var state: ReadyState { connection.state }
     var version: String { "hybi-13" }
 
     func start() -> Bool {
         guard connection.state == .connecting else { return false }
-        let result = ServerHandshake.accept(
-            request,
-            protocols: options.protocols,
-            extensions: options.extensions,
-            headers: options.headers
-        )
-        switch result {
-        case .failure(let error):
-            connection.context.write(HTTPResponseText.refusal(error))
-            connection.failHandshake(error)
-            return false
-        case .success(let accepted):
-            connection.context.write(accepted.response)
-            extensionNames = accepted.negotiation.pipeline.extensionNames
-            connection.open(with: accepted.negotiation.pipeline, leftover: nil)
+        if let accepted = hostAccepted {
+            hostAccepted = nil
+            open(accepted)
             return true
         }
+        switch ServerHandshake.decide(request, options: options) {
+        case .refuse(let refusal):
+            connection.context.write(HTTPResponseText.refusal(refusal.error))
+            connection.failHandshake(refusal.error)
+            return false
+        case .accept(let accepted):
+            connection.context.write(HTTPResponseText.switchingProtocols(accepted))
+            open(accepted)
+            return true
+        }
+    }
+
+    private func open(_ accepted: AcceptedHandshake) {
+        extensionNames = accepted.extensions
+        connection.open(with: accepted.negotiation.pipeline, leftover: nil)
     }
 
     func parse(_ input: UnsafeRawBufferPointer) { connection.parse(input) }

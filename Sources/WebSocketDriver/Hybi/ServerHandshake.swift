@@ -6,13 +6,6 @@ enum ServerHandshake {
     /// The GUID appended to the key before hashing (RFC 6455 §1.3).
     static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
-    /// What a successful validation negotiated.
-    struct Accepted {
-        var response: String
-        var selectedProtocol: String?
-        var negotiation: ServerExtensionNegotiation
-    }
-
     /// `base64(SHA-1(key + GUID))`.
     static func acceptValue(forKey key: String) -> String {
         Base64.encode(SHA1.hash(Array((key + guid).utf8)))
@@ -37,13 +30,45 @@ enum ServerHandshake {
         offeredProtocols(request).first { supported.contains($0) }
     }
 
-    /// Validates a hybi-13 request in RFC 6455 §4.2.1 order and negotiates with it.
-    static func accept(
-        _ request: IncomingRequest,
-        protocols: [String],
-        extensions: ExtensionRegistry,
-        headers: HeaderFields
-    ) -> Result<Accepted, ProtocolError> {
+    /// Validates a hybi-13 request in RFC 6455 §4.2.1 order and negotiates with it: the one
+    /// set of handshake rules, for the driver that writes its own response and for a host that
+    /// writes it (``Driver/decide(_:options:)``).
+    static func decide(_ request: IncomingRequest, options: DriverOptions) -> HandshakeDecision {
+        switch validate(request) {
+        case .failure(let error):
+            return .refuse(HandshakeRefusal(error))
+        case .success(let key):
+            let negotiation: ServerExtensionNegotiation
+            do {
+                negotiation = try options.extensions.negotiateServer(
+                    offerHeader: request.headers["Sec-WebSocket-Extensions"])
+            } catch {
+                return .refuse(HandshakeRefusal(.invalidExtensionOffer(error)))
+            }
+            let selected = selectProtocol(request, supported: options.protocols)
+            var headers: HeaderFields = [
+                "Upgrade": "websocket",
+                "Connection": "Upgrade",
+                "Sec-WebSocket-Accept": acceptValue(forKey: key),
+            ]
+            if let selected { headers.append(name: "Sec-WebSocket-Protocol", value: selected) }
+            if let extensionHeader = negotiation.responseHeader {
+                headers.append(name: "Sec-WebSocket-Extensions", value: extensionHeader)
+            }
+            for field in options.headers { headers.append(name: field.name, value: field.value) }
+            return .accept(
+                AcceptedHandshake(
+                    request: request,
+                    headers: headers,
+                    selectedProtocol: selected,
+                    negotiation: negotiation,
+                    options: options
+                ))
+        }
+    }
+
+    /// The request checks of RFC 6455 §4.2.1, in order; the key when they pass.
+    private static func validate(_ request: IncomingRequest) -> Result<String, ProtocolError> {
         guard request.method == "GET" else {
             return .failure(.notWebSocketRequest("the method is \(request.method), not GET"))
         }
@@ -68,22 +93,7 @@ enum ServerHandshake {
         guard keys.count == 1, Base64.decode(key)?.count == 16 else {
             return .failure(.invalidKey(request.headers["Sec-WebSocket-Key"] ?? key))
         }
-        let negotiation: ServerExtensionNegotiation
-        do {
-            negotiation = try extensions.negotiateServer(offerHeader: request.headers["Sec-WebSocket-Extensions"])
-        } catch {
-            return .failure(.invalidExtensionOffer(error))
-        }
-        let selected = selectProtocol(request, supported: protocols)
-        var response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        response += "Sec-WebSocket-Accept: \(acceptValue(forKey: key))\r\n"
-        if let selected { response += "Sec-WebSocket-Protocol: \(selected)\r\n" }
-        if let extensionHeader = negotiation.responseHeader {
-            response += "Sec-WebSocket-Extensions: \(extensionHeader)\r\n"
-        }
-        response += HTTPResponseText.headerLines(headers)
-        response += "\r\n"
-        return .success(Accepted(response: response, selectedProtocol: selected, negotiation: negotiation))
+        return .success(key)
     }
 }
 
@@ -107,20 +117,20 @@ enum HTTPResponseText {
         }
     }
 
+    /// The `101 Switching Protocols` head of an accepted handshake.
+    static func switchingProtocols(_ handshake: AcceptedHandshake) -> String {
+        "HTTP/1.1 101 Switching Protocols\r\n" + headerLines(handshake.headers) + "\r\n"
+    }
+
     /// The response refusing a handshake: the status, a plain-text body with the reason, and
     /// `Sec-WebSocket-Version: 13` where RFC 6455 §4.4 asks for it.
     static func refusal(_ error: ProtocolError) -> String {
-        let status = error.httpStatus ?? 400
-        let body = error.description
-        var text = "HTTP/1.1 \(status) \(reasonPhrase(status))\r\n"
-        text += "Content-Type: text/plain; charset=utf-8\r\n"
-        text += "Content-Length: \(body.utf8.count)\r\n"
-        switch error {
-        case .unsupportedVersion: text += "Sec-WebSocket-Version: 13\r\n"
-        default: break
-        }
+        let refusal = HandshakeRefusal(error)
+        var text = "HTTP/1.1 \(refusal.status) \(reasonPhrase(refusal.status))\r\n"
+        text += headerLines(refusal.headers)
+        text += "Content-Length: \(refusal.body.count)\r\n"
         text += "Connection: close\r\n\r\n"
-        text += body
+        text += refusal.reason
         return text
     }
 }

@@ -1,0 +1,150 @@
+import ArgumentParser
+import FayeDemoSupport
+
+#if Vapor
+    import FayeVapor
+    import Logging
+    import NIOConcurrencyHelpers
+    import NIOSSL
+    import UnixSignals
+    import Vapor
+
+    #if canImport(Glibc)
+        import Glibc
+    #elseif canImport(Darwin)
+        import Darwin
+    #endif
+#endif
+
+/// `faye-vapor-demo`: `faye-server`'s echo, tick stream and demo page, served from inside a
+/// Vapor 4 application through FayeVapor (DESIGN §3: the same command line and behaviour).
+@main
+struct FayeVaporDemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "faye-vapor-demo",
+        abstract: "faye-server's WebSocket echo and EventSource tick stream, served by Vapor through FayeVapor."
+    )
+
+    @OptionGroup var arguments: DemoServerArguments
+
+    func run() async throws {
+        #if Vapor
+            try await VaporDemo(arguments: arguments).run()
+        #else
+            FileHandleOutput.standardError(
+                "faye-vapor-demo: built without the Vapor trait; build with `swift build --traits Vapor`\n")
+            throw ExitCode(2)
+        #endif
+    }
+}
+
+#if Vapor
+    /// The Vapor application of the demo.
+    struct VaporDemo {
+        let arguments: DemoServerArguments
+
+        func run() async throws {
+            LoggingSystem.bootstrap(StreamLogHandler.standardError)
+            var logger = Logger(label: "faye-vapor-demo")
+            logger.logLevel = .info
+            // Vapor reads its own command line from the environment's arguments: give it none.
+            let app = try await Application.make(Environment(name: "production", arguments: ["faye-vapor-demo"]))
+            app.logger = logger
+            app.http.server.configuration.hostname = arguments.host
+            app.http.server.configuration.port = arguments.port
+            if let certificate = arguments.tlsCert, let key = arguments.tlsKey {
+                // Vapor's own TLS (its swift-nio-ssl): the framework's setup, not ours.
+                do {
+                    app.http.server.configuration.tlsConfiguration = .makeServerConfiguration(
+                        certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+                        privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+                    )
+                } catch {
+                    FileHandleOutput.standardError("faye-vapor-demo: \(error)\n")
+                    try? await app.asyncShutdown()
+                    throw ExitCode(1)
+                }
+            }
+            let streams = OpenStreams()
+            app.middleware.use(
+                DemoResponder(
+                    options: arguments.webSocketOptions,
+                    eventSourceOptions: arguments.eventSourceOptions,
+                    tickInterval: arguments.sseInterval,
+                    streams: streams
+                ))
+            do {
+                try await app.server.start(address: nil)
+            } catch {
+                FileHandleOutput.standardError("faye-vapor-demo: \(error)\n")
+                try? await app.asyncShutdown()
+                throw ExitCode(1)
+            }
+            guard let port = app.http.server.shared.localAddress?.port else {
+                try? await app.asyncShutdown()
+                throw ValidationError("the server did not bind")
+            }
+            FileHandleOutput.standardError(arguments.readyLine(port))
+
+            for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) { break }
+            // Graceful: event streams end, Vapor quiesces its connections (our sockets answer
+            // that with a 1001 close) and waits for them; a client that does not answer its
+            // closing handshake is not waited for beyond the grace period.
+            streams.closeAll()
+            let stopped = Task {
+                await app.server.shutdown()
+                try? await app.asyncShutdown()
+            }
+            let grace = Task {
+                try await Task.sleep(for: .milliseconds(1500))
+                exit(0)
+            }
+            await stopped.value
+            grace.cancel()
+        }
+    }
+
+    /// Answers every request as `faye-server` does: a WebSocket upgrade is an echo, an
+    /// EventSource request the tick stream, `GET /` the demo page, anything else 404.
+    struct DemoResponder: AsyncMiddleware {
+        let options: FayeWebSocket.WebSocketOptions
+        let eventSourceOptions: EventSourceOptions
+        let tickInterval: Int
+        let streams: OpenStreams
+
+        func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+            if request.isFayeWebSocketRequest {
+                return request.fayeWebSocket(options: options) { socket in _ = socket.echoMessages() }
+            }
+            if request.isFayeEventSourceRequest {
+                let streams = self.streams
+                let tickInterval = self.tickInterval
+                return request.fayeEventSource(options: eventSourceOptions) { source in
+                    streams.add(source)
+                    TickStream.run(source, intervalMilliseconds: tickInterval)
+                }
+            }
+            let plain = DemoRoutes.plainResponse(for: request.fayeServerRequest.request)
+            return Response(
+                status: HTTPResponseStatus(statusCode: plain.status),
+                headers: ["Content-Type": plain.contentType],
+                body: .init(string: plain.body)
+            )
+        }
+    }
+
+    /// The event streams open now, closed on shutdown (Vapor waits for every response to end).
+    final class OpenStreams: Sendable {
+        private let streams = NIOLockedValueBox([ObjectIdentifier: EventSource]())
+
+        func add(_ source: EventSource) {
+            let id = ObjectIdentifier(source)
+            streams.withLockedValue { $0[id] = source }
+            source.onClose { [weak self] _ in self?.streams.withLockedValue { _ = $0.removeValue(forKey: id) } }
+        }
+
+        func closeAll() {
+            for source in streams.withLockedValue({ Array($0.values) }) { source.close() }
+        }
+    }
+#endif
