@@ -83,7 +83,7 @@
                     refused: { refused, _ in refusal.value = refused }
                 )
                 let upgrade = NIOTypedHTTPServerUpgradeConfiguration<UpgradeResult>(
-                    upgraders: [MappedUpgrader(upgrader, transform: UpgradeResult.webSocket)],
+                    upgraders: [upgrader.mapUpgradeResult(UpgradeResult.webSocket)],
                     notUpgradingCompletionHandler: { channel in
                         channel.eventLoop.makeCompletedFuture {
                             let http = try addHTTPHandlers(to: channel, logger: logger)
@@ -159,36 +159,6 @@
             } catch {
                 logger.debug("Could not answer a refused WebSocket handshake", metadata: ["error": "\(error)"])
             }
-        }
-    }
-
-    /// A typed upgrader whose result is another's, transformed (the typed upgrade handler wants one
-    /// result type for every upgrader and for the no-upgrade path).
-    struct MappedUpgrader<Base: NIOTypedHTTPServerProtocolUpgrader, UpgradeResult: Sendable>:
-        NIOTypedHTTPServerProtocolUpgrader
-    {
-        let base: Base
-        let transform: @Sendable (Base.UpgradeResult) -> UpgradeResult
-
-        init(_ base: Base, transform: @escaping @Sendable (Base.UpgradeResult) -> UpgradeResult) {
-            self.base = base
-            self.transform = transform
-        }
-
-        var supportedProtocol: String { base.supportedProtocol }
-        var requiredUpgradeHeaders: [String] { base.requiredUpgradeHeaders }
-
-        func buildUpgradeResponse(
-            channel: any Channel,
-            upgradeRequest: HTTPRequestHead,
-            initialResponseHeaders: HTTPHeaders
-        ) -> EventLoopFuture<HTTPHeaders> {
-            base.buildUpgradeResponse(
-                channel: channel, upgradeRequest: upgradeRequest, initialResponseHeaders: initialResponseHeaders)
-        }
-
-        func upgrade(channel: any Channel, upgradeRequest: HTTPRequestHead) -> EventLoopFuture<UpgradeResult> {
-            base.upgrade(channel: channel, upgradeRequest: upgradeRequest).map(transform)
         }
     }
 

@@ -127,8 +127,11 @@ enum HTTPResponseText {
     static func refusal(_ error: ProtocolError) -> String {
         let refusal = HandshakeRefusal(error)
         var text = "HTTP/1.1 \(refusal.status) \(reasonPhrase(refusal.status))\r\n"
-        text += headerLines(refusal.headers)
+        text += "Content-Type: text/plain; charset=utf-8\r\n"
         text += "Content-Length: \(refusal.body.count)\r\n"
+        for field in refusal.headers where field.name != "Content-Type" {
+            text += "\(field.name): \(field.value)\r\n"
+        }
         text += "Connection: close\r\n\r\n"
         text += refusal.reason
         return text
