@@ -271,6 +271,7 @@ let package = Package(
             dependencies: [
                 "FayeTestSupport",
                 "FayeWebSocket",
+                "PermessageDeflate",
                 "WebSocketDriver",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -319,6 +320,8 @@ let package = Package(
                 "FayeLoopbackSupport",
                 "FayeTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import FayeLoopbackSupport
 import FayeTestSupport
 import FayeWebSocket
 import NIOCore

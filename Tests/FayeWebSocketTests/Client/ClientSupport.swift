@@ -1,3 +1,4 @@
+import FayeLoopbackSupport
 import FayeTestSupport
 import FayeWebSocket
 import Foundation
@@ -326,14 +327,6 @@ func withTinyProxy(_ body: (TinyProxy) async throws -> Void) async throws {
         throw error
     }
     proxy.stop()
-}
-
-struct SetupError: Error, CustomStringConvertible {
-    var description: String
-
-    init(_ description: String) {
-        self.description = description
-    }
 }
 
 /// Runs `body` with a loopback port that refuses connections: bound (so no other test gets it,

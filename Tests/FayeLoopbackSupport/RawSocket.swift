@@ -9,19 +9,19 @@ import FayeTestSupport
 /// A plain TCP socket to a loopback port, for the abuse tests: it reads only when told to (a NIO
 /// client always reads), and every wait is bounded by `poll`. The blocking calls run on a thread
 /// of their own (``onDedicatedThread(_:)``), never on Swift's cooperative pool.
-final class RawSocket: Sendable {
+public final class RawSocket: Sendable {
     /// A socket call failed.
-    struct Failure: Error, CustomStringConvertible {
-        var call: String
-        var code: Int32
-        var description: String { "\(call) failed: \(String(cString: strerror(code)))" }
+    public struct Failure: Error, CustomStringConvertible {
+        public var call: String
+        public var code: Int32
+        public var description: String { "\(call) failed: \(String(cString: strerror(code)))" }
     }
 
-    let descriptor: Int32
+    public let descriptor: Int32
 
     /// Connects to `127.0.0.1:port`; `receiveBuffer` sets `SO_RCVBUF` first (a small one makes a
     /// peer that does not read fill up quickly).
-    init(port: Int, receiveBuffer: Int? = nil) throws {
+    public init(port: Int, receiveBuffer: Int? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(call: "socket", code: errno) }
         if var size = receiveBuffer.map(Int32.init) {
@@ -46,7 +46,7 @@ final class RawSocket: Sendable {
     deinit { close(descriptor) }
 
     /// Writes all of `bytes`, blocking a dedicated thread until the kernel took them.
-    func write(_ bytes: [UInt8]) async throws {
+    public func write(_ bytes: [UInt8]) async throws {
         try await onDedicatedThread { Result { try self.writeBlocking(bytes) } }.get()
     }
 
@@ -61,10 +61,10 @@ final class RawSocket: Sendable {
         }
     }
 
-    func write(_ text: String) async throws { try await write(Array(text.utf8)) }
+    public func write(_ text: String) async throws { try await write(Array(text.utf8)) }
 
     /// Writes as much of `bytes` as the kernel takes now; the count written (0 when full).
-    func writeNow(_ bytes: [UInt8]) throws -> Int {
+    public func writeNow(_ bytes: [UInt8]) throws -> Int {
         let count = bytes.withUnsafeBytes {
             send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
         }
@@ -74,7 +74,7 @@ final class RawSocket: Sendable {
     }
 
     /// What happened while waiting for bytes.
-    enum ReadResult: Equatable {
+    public enum ReadResult: Equatable, Sendable {
         case bytes([UInt8])
         case closed
         case timedOut
@@ -82,7 +82,7 @@ final class RawSocket: Sendable {
 
     /// The bytes available within `timeout` milliseconds, or end of stream (a reset counts as
     /// closed), or a time-out.
-    func read(timeout: Int32) async -> ReadResult {
+    public func read(timeout: Int32) async -> ReadResult {
         await onDedicatedThread { self.readBlocking(timeout: timeout) }
     }
 
@@ -97,7 +97,7 @@ final class RawSocket: Sendable {
 
     /// Reads until `done` holds for everything read so far, or the stream ends, or `timeout`.
     /// - Returns: everything read, and whether the stream ended.
-    func read(
+    public func read(
         for timeout: Duration,
         until done: @escaping @Sendable ([UInt8]) -> Bool = { _ in false }
     ) async -> (bytes: [UInt8], closed: Bool) {

@@ -1,5 +1,5 @@
-import FayeTestSupport
-import Foundation
+public import FayeTestSupport
+public import Foundation
 
 #if canImport(Glibc)
     import Glibc
@@ -21,7 +21,7 @@ private func makePipe() throws -> [Int32] {
 
 /// A built executable of this package, found next to the test binary (the same build
 /// directory, whatever the scratch path) or else in `.build/debug` under the package root.
-func packageExecutable(_ name: String) throws -> URL {
+public func packageExecutable(_ name: String) throws -> URL {
     var candidates: [URL] = []
     var starts: [URL] = []
     if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
@@ -41,7 +41,6 @@ func packageExecutable(_ name: String) throws -> URL {
     }
     let root = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
     candidates.append(root.appendingPathComponent(".build/debug/\(name)"))
     for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate.path) {
         return candidate
@@ -52,22 +51,22 @@ func packageExecutable(_ name: String) throws -> URL {
 
 /// Serialises what reads or changes the process environment across concurrently running
 /// tests: `setenv` (the environment-proxy tests), spawning children (which copies it).
-let processEnvironmentLock = NSLock()
+public let processEnvironmentLock = NSLock()
 
 /// A child process with piped stdin, stdout and stderr, collected as they arrive.
 ///
 /// Spawned with `posix_spawn` and an empty signal mask: the threads of a test process block
 /// most signals, and a child would otherwise inherit that and ignore SIGTERM.
-final class ChildProcess: @unchecked Sendable {
-    let pid: pid_t
-    let name: String
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
+    public let name: String
     private let inputDescriptor: Locked<Int32>
-    let stdout = Locked<[UInt8]>([])
-    let stderr = Locked<[UInt8]>([])
+    public let stdout = Locked<[UInt8]>([])
+    public let stderr = Locked<[UInt8]>([])
     private let openReaders = Locked<Int>(0)
     private let exitStatus = Locked<Int32?>(nil)
 
-    init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws {
+    public init(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws {
         name = executable.lastPathComponent
         // Made under the lock so that no child spawned meanwhile inherits them before they
         // are marked close-on-exec.
@@ -145,18 +144,18 @@ final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    var isRunning: Bool { exitStatus.current == nil }
-    var outputText: String { String(decoding: stdout.current, as: UTF8.self) }
-    var errorText: String { String(decoding: stderr.current, as: UTF8.self) }
+    public var isRunning: Bool { exitStatus.current == nil }
+    public var outputText: String { String(decoding: stdout.current, as: UTF8.self) }
+    public var errorText: String { String(decoding: stderr.current, as: UTF8.self) }
 
     /// The complete lines written to stdout so far.
-    var outputLines: [String] {
+    public var outputLines: [String] {
         var lines = outputText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         lines.removeLast()
         return lines
     }
 
-    func write(_ text: String) throws {
+    public func write(_ text: String) throws {
         let descriptor = inputDescriptor.current
         guard descriptor >= 0 else { throw SetupError("stdin of \(name) is closed") }
         var bytes = Array(text.utf8)[...]
@@ -168,7 +167,7 @@ final class ChildProcess: @unchecked Sendable {
         }
     }
 
-    func closeInput() {
+    public func closeInput() {
         let descriptor = inputDescriptor.withLock { value -> Int32 in
             defer { value = -1 }
             return value
@@ -177,7 +176,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Waits for the exit (and the end of its output); returns the exit status.
-    func waitForExit(timeout: Duration = .seconds(10)) async throws -> Int32 {
+    public func waitForExit(timeout: Duration = .seconds(10)) async throws -> Int32 {
         do {
             try await eventually("\(name) to exit", timeout: timeout) {
                 !isRunning && openReaders.current == 0
@@ -190,7 +189,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Ends the process if it still runs (SIGTERM, then SIGKILL after 2 s) and waits for it.
-    func stop() {
+    public func stop() {
         closeInput()
         guard isRunning else { return }
         kill(pid, SIGTERM)
@@ -200,12 +199,26 @@ final class ChildProcess: @unchecked Sendable {
     }
 }
 
-/// Runs a `faye-server --port 0` and gives its port to `body`; stops it afterwards.
-func withFayeServer(_ arguments: [String] = [], _ body: (Int) async throws -> Void) async throws {
-    let server = try ChildProcess(try packageExecutable("faye-server"), ["--port", "0"] + arguments)
+/// Runs `executable --port 0` (`faye-server` or one of the host demos, which share its command
+/// line and ready line) and gives its port to `body`; stops it afterwards.
+public func withFayeServer(
+    executable: String = "faye-server",
+    _ arguments: [String] = [],
+    _ body: (Int) async throws -> Void
+) async throws {
+    try await withFayeServerProcess(executable: executable, arguments) { port, _ in try await body(port) }
+}
+
+/// As ``withFayeServer(executable:_:_:)``, giving the process too.
+public func withFayeServerProcess(
+    executable: String = "faye-server",
+    _ arguments: [String] = [],
+    _ body: (Int, ChildProcess) async throws -> Void
+) async throws {
+    let server = try ChildProcess(try packageExecutable(executable), ["--port", "0"] + arguments)
     do {
         let found = Locked<Int?>(nil)
-        try await eventually("faye-server to listen", timeout: .seconds(10)) {
+        try await eventually("\(executable) to listen", timeout: .seconds(30)) {
             let text = server.errorText
             guard let range = text.range(of: "faye-server listening on ws://127.0.0.1:") else {
                 return !server.isRunning
@@ -215,8 +228,8 @@ func withFayeServer(_ arguments: [String] = [], _ body: (Int) async throws -> Vo
             found.withLock { $0 = Int(rest.prefix { $0.isNumber }) }
             return true
         }
-        guard let port = found.current else { throw SetupError("faye-server did not start: \(server.errorText)") }
-        try await body(port)
+        guard let port = found.current else { throw SetupError("\(executable) did not start: \(server.errorText)") }
+        try await body(port, server)
     } catch {
         server.stop()
         throw error
