@@ -3,20 +3,23 @@
 #   server-ws   faye-server under the suite's fuzzing client;
 #   server-wss  the same with --tls-cert/--tls-key (the suite does not verify certificates);
 #   client-ws   faye-autobahn-client against the suite's fuzzing server;
-#   client-wss  the same over TLS, faye-autobahn-client verifying the server with --ca-file.
+#   client-wss  the same over TLS, faye-autobahn-client verifying the server with --ca-file;
+#   vapor-ws, vapor-wss, hummingbird-ws, hummingbird-wss
+#               faye-vapor-demo and faye-hummingbird-demo (faye-server's command line, served
+#               from inside Vapor and Hummingbird) under the fuzzing client, as server-ws/-wss.
 # For wss: a throwaway CA and a certificate for 127.0.0.1 are made with the openssl CLI for each
 # invocation. The suite comes from the project's virtual environment (scripts/venv.sh sets it
 # up when it is missing or out of date; scripts/autobahn/ has the port to Python 3). Release
-# builds of faye-server and faye-autobahn-client are built if needed. Fails when a run does
+# builds of the servers and faye-autobahn-client (all traits on) are built if needed. Fails when a run does
 # not complete or any case is FAILED; reports (with the suite's HTML) go to .build/autobahn/.
 #
 # usage: scripts/autobahn.sh [--full] [--write-doc] [--jobs N] [--only RUN[,RUN...]]
 #   --full       all 517 cases; without it the permessage-deflate cases 12.* and 13.* are
 #                sampled (12.1, 12.4, 13.1, 13.3, 13.5, 13.7) as in CI.
-#   --write-doc  regenerate Docs/Conformance.md from the four runs.
+#   --write-doc  regenerate Docs/Conformance.md from all the runs.
 #   --jobs N     runs at a time (default 2: on 2 cores two runs side by side take about as
 #                long as one).
-#   --only       some of server-ws, server-wss, client-ws, client-wss (default: all four).
+#   --only       some of the runs above (default: all eight).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -24,8 +27,9 @@ root=$(pwd)
 full=false
 write_doc=false
 jobs=2
-runs=(server-ws server-wss client-ws client-wss)
-usage() { sed -n '15,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+all_runs=(server-ws server-wss client-ws client-wss vapor-ws vapor-wss hummingbird-ws hummingbird-wss)
+runs=("${all_runs[@]}")
+usage() { sed -n '16,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --full) full=true; shift ;;
@@ -38,11 +42,11 @@ while [ $# -gt 0 ]; do
 done
 case "$jobs" in ''|*[!0-9]*|0) echo "autobahn: --jobs needs a positive number" >&2; exit 2 ;; esac
 for run in "${runs[@]}"; do
-    case "$run" in server-ws|server-wss|client-ws|client-wss) ;;
+    case "$run" in server-ws|server-wss|client-ws|client-wss|vapor-ws|vapor-wss|hummingbird-ws|hummingbird-wss) ;;
         *) echo "autobahn: unknown run '$run'" >&2; exit 2 ;; esac
 done
-if $write_doc && [ ${#runs[@]} -ne 4 ]; then
-    echo "autobahn: --write-doc needs all four runs" >&2; exit 2
+if $write_doc && [ ${#runs[@]} -ne ${#all_runs[@]} ]; then
+    echo "autobahn: --write-doc needs all the runs" >&2; exit 2
 fi
 command -v openssl >/dev/null || { echo "autobahn: the openssl CLI is missing (scripts/setup.sh installs it)" >&2; exit 1; }
 
@@ -53,9 +57,10 @@ else
 fi
 
 python=$(scripts/venv.sh --python)
-swift build -c release --product faye-server >/dev/null
-swift build -c release --product faye-autobahn-client >/dev/null
-bin="$(swift build -c release --show-bin-path)"
+for product in faye-server faye-autobahn-client faye-vapor-demo faye-hummingbird-demo; do
+    swift build -c release --enable-all-traits --product "$product" >/dev/null
+done
+bin="$(swift build -c release --enable-all-traits --show-bin-path)"
 reports="$root/.build/autobahn"
 rm -rf "$reports"
 mkdir -p "$reports"
@@ -91,17 +96,22 @@ stop() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
 # One run, in its own directory; output in $reports/RUN.log; exit status 0 when it completed.
 server_run() {
-    local name=$1 tls=() scheme=ws
-    if [ "$name" = server-wss ]; then tls=(--tls-cert "$pki/server.pem" --tls-key "$pki/server.key"); scheme=wss; fi
-    "$bin/faye-server" --port 0 "${tls[@]}" 2>"$reports/$name.faye-server.log" &
+    local name=$1 tls=() scheme=ws executable
+    case "$name" in
+        server-*) executable=faye-server ;;
+        vapor-*) executable=faye-vapor-demo ;;
+        hummingbird-*) executable=faye-hummingbird-demo ;;
+    esac
+    if [[ "$name" == *-wss ]]; then tls=(--tls-cert "$pki/server.pem" --tls-key "$pki/server.key"); scheme=wss; fi
+    "$bin/$executable" --port 0 "${tls[@]}" 2>"$reports/$name.faye-server.log" &
     local server=$!
     local port
     port=$(await_line "$reports/$name.faye-server.log" \
         "s|^faye-server listening on $scheme://127\.0\.0\.1:\([0-9]*\)$|\1|p" "$server") || {
-        echo "faye-server did not start"; cat "$reports/$name.faye-server.log"; stop "$server"; return 1; }
+        echo "$executable did not start"; cat "$reports/$name.faye-server.log"; stop "$server"; return 1; }
     local status=0
     "$python" scripts/autobahn/run.py client "$scheme://127.0.0.1:$port" "$reports/$name" "$cases" \
-        --agent faye-server || status=$?
+        --agent "$executable" || status=$?
     stop "$server"
     return "$status"
 }
@@ -131,7 +141,7 @@ one_run() {
     local name=$1 started status=0
     started=$(date +%s)
     case "$name" in
-        server-*) server_run "$name" >"$reports/$name.log" 2>&1 || status=$? ;;
+        server-*|vapor-*|hummingbird-*) server_run "$name" >"$reports/$name.log" 2>&1 || status=$? ;;
         client-*) client_run "$name" >"$reports/$name.log" 2>&1 || status=$? ;;
     esac
     echo "$(( $(date +%s) - started ))" >"$reports/$name.seconds"
@@ -169,6 +179,10 @@ declare -A titles=(
     [server-wss]="faye-server over wss: (the suite as client)"
     [client-ws]="faye-autobahn-client over ws: (the suite as server)"
     [client-wss]="faye-autobahn-client over wss:, certificate verified (the suite as server)"
+    [vapor-ws]="faye-vapor-demo (inside Vapor) over ws: (the suite as client)"
+    [vapor-wss]="faye-vapor-demo (inside Vapor, Vapor's TLS) over wss: (the suite as client)"
+    [hummingbird-ws]="faye-hummingbird-demo (inside Hummingbird) over ws: (the suite as client)"
+    [hummingbird-wss]="faye-hummingbird-demo (inside Hummingbird, our TLS) over wss: (the suite as client)"
 )
 declare -A summaries=()
 status=0

@@ -10,12 +10,16 @@
 #   --write-doc  regenerate Docs/Interop.md (and the README block between
 #                <!-- interop:begin --> and <!-- interop:end -->, when present).
 #   --only       clients, servers, wss, tinyproxy, browser (for local runs; CI runs everything).
+#   --server S   the server that the clients and browser groups run against: faye-server
+#                (default), faye-vapor-demo or faye-hummingbird-demo (CI runs those two groups
+#                against each demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python=$(scripts/venv.sh --python)
-swift build -c release --product faye-server >/dev/null
-swift build -c release --product faye-interop >/dev/null
-bin="$(swift build -c release --show-bin-path)"
+for product in faye-server faye-vapor-demo faye-hummingbird-demo faye-interop; do
+    swift build -c release --enable-all-traits --product "$product" >/dev/null
+done
+bin="$(swift build -c release --enable-all-traits --show-bin-path)"
 
 PYTHONDONTWRITEBYTECODE=1 exec "$python" scripts/interop/interop.py --bin-dir "$bin" "$@"

@@ -10,20 +10,26 @@
 # packages, and the project's Python virtual environment .venv with `websockets` and the
 # Autobahn|Testsuite); it stops with the list of what is missing when it cannot install.
 #
+# Every build here enables all the package's traits (Vapor, Hummingbird: the host integrations,
+# their demos and their tests), so one build serves every step.
+#
 # The fast tier: every unit and loopback test, built once (`swift build --build-tests`) and run
 # with swift test's default parallelism.
 #
 # The full tier, each step failing the run on any failure:
 #   1. the soak test: 2,000 concurrent deflate connections, memory and sockets back to baseline;
 #   2. the DocC documentation of every library target, warnings as errors;
-#   3. one release build of every product, then side by side: the Autobahn|Testsuite in both
-#      roles over ws: and wss: (scripts/autobahn.sh; 12.*/13.* sampled, --full runs them all)
-#      and the interoperability suite against Python websockets, node ws, headless Chromium
-#      and tinyproxy (scripts/interop.sh);
-#   4. the benchmark in --quick mode (checks that every benchmark runs; the figures in
+#   3. the trait-pruning check: a consumer that does not enable the Vapor or Hummingbird trait
+#      resolves neither (scripts/trait-pruning.sh);
+#   4. one release build of every product, then side by side: the Autobahn|Testsuite in both
+#      roles over ws: and wss:, and against faye-vapor-demo and faye-hummingbird-demo
+#      (scripts/autobahn.sh; 12.*/13.* sampled, --full runs them all) and the interoperability
+#      suite against Python websockets, node ws, headless Chromium and tinyproxy, whose server
+#      checks and browser check also run against both demos (scripts/interop.sh);
+#   5. the benchmark in --quick mode (checks that every benchmark runs; the figures in
 #      Docs/Performance.md come from scripts/bench.sh on a quiet machine);
-#   5. every libFuzzer target for 20,000 runs (scripts/fuzz.sh);
-#   6. the test suite again under AddressSanitizer and LeakSanitizer (scripts/lsan.sh).
+#   6. every libFuzzer target for 20,000 runs (scripts/fuzz.sh);
+#   7. the test suite again under AddressSanitizer and LeakSanitizer (scripts/lsan.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,7 +39,7 @@ case "${1:-}" in
     "") ;;
     --fast) full=false ;;
     --full) fast=false ;;
-    -h|--help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "usage: scripts/test.sh [--fast | --full]" >&2; exit 2 ;;
 esac
 
@@ -45,33 +51,41 @@ scripts/setup.sh
 
 if $fast; then
     step "fast tier: unit and loopback tests"
-    swift build --build-tests
-    swift test --skip-build
+    swift build --build-tests --enable-all-traits
+    swift test --skip-build --enable-all-traits
 fi
 
 if $full; then
     step "soak"
-    swift build --product faye-soak
-    "$(swift build --show-bin-path)/faye-soak" --connections 2000 --seconds 3 --rounds 2
+    swift build --enable-all-traits --product faye-soak
+    "$(swift build --enable-all-traits --show-bin-path)/faye-soak" --connections 2000 --seconds 3 --rounds 2
 
     step "documentation"
     docs_log="$(mktemp)"
-    if ! swift package --disable-sandbox generate-documentation --warnings-as-errors \
+    if ! swift package --enable-all-traits --disable-sandbox generate-documentation --warnings-as-errors \
         --target WebSocketExtensions --target WebSocketDriver --target PermessageDeflate \
-        --target FayeWebSocket --target FayeEventSource >"$docs_log" 2>&1; then
+        --target FayeWebSocket --target FayeEventSource --target FayeVapor --target FayeHummingbird \
+        >"$docs_log" 2>&1; then
         cat "$docs_log"
         exit 1
     fi
     rm -f "$docs_log"
 
+    step "trait pruning"
+    scripts/trait-pruning.sh
+
     step "release build"
-    swift build -c release
+    swift build -c release --enable-all-traits
 
     # The two external suites are mostly Python and waiting on loopback: they share the cores.
     step "autobahn and interop, side by side"
     interop_log=.build/interop.log
     mkdir -p .build
-    scripts/interop.sh >"$interop_log" 2>&1 &
+    {
+        scripts/interop.sh &&
+            scripts/interop.sh --server faye-vapor-demo --only clients,browser &&
+            scripts/interop.sh --server faye-hummingbird-demo --only clients,browser
+    } >"$interop_log" 2>&1 &
     interop_pid=$!
     trap 'kill "$interop_pid" 2>/dev/null || true' EXIT
     autobahn_status=0

@@ -107,8 +107,10 @@ class Group:
 
 
 class Suite:
-    def __init__(self, bin_dir: Path, log_dir: Path):
+    def __init__(self, bin_dir: Path, log_dir: Path, server: str = "faye-server"):
         self.bin_dir = bin_dir
+        # The server under test: faye-server, or a host demo with its command line.
+        self.server = server
         self.log_dir = log_dir
         self.groups: dict[str, Group] = {}
         self.processes: list[asyncio.subprocess.Process] = []
@@ -171,11 +173,11 @@ class Suite:
                     pass
 
     async def start_faye_server(self, name, *arguments, port=0):
-        """Starts faye-server; returns (process, port) once it printed its listening line."""
+        """Starts the server under test; returns (process, port) once it printed its listening line."""
         stderr_path = self.log_dir / f"{name}.stderr"
         with open(stderr_path, "wb") as log:
             process = await asyncio.create_subprocess_exec(
-                str(self.bin_dir / "faye-server"), "--port", str(port), *arguments,
+                str(self.bin_dir / self.server), "--port", str(port), *arguments,
                 stdout=asyncio.subprocess.DEVNULL, stderr=log,
             )
         self.processes.append(process)
@@ -189,7 +191,7 @@ class Suite:
                 break
             await asyncio.sleep(0.05)
         await self.stop(process)
-        raise RuntimeError(f"faye-server did not start: {stderr_path.read_text(errors='replace')[-500:]}")
+        raise RuntimeError(f"{self.server} did not start: {stderr_path.read_text(errors='replace')[-500:]}")
 
     async def start_peer_server(self, name, command, env=None):
         """Starts a peer server; returns (process, port, events) where events collects its lines."""
@@ -400,10 +402,10 @@ def missing_peers(suite, group, *names):
 
 
 async def peer_clients(suite: Suite, proxy_url):
-    """Python websockets and node ws clients against faye-server."""
+    """Python websockets and node ws clients against the server under test."""
     python = suite.group("python-client", "Python websockets", suite.versions["python-websockets"],
-                         "client → faye-server", PEER_CLIENT_CHECKS)
-    node = suite.group("node-client", "node ws", suite.versions["node-ws"], "client → faye-server",
+                         f"client → {suite.server}", PEER_CLIENT_CHECKS)
+    node = suite.group("node-client", "node ws", suite.versions["node-ws"], f"client → {suite.server}",
                        PEER_CLIENT_CHECKS)
     proxy_group = suite.groups.get("tinyproxy")
     server, port = await suite.start_faye_server("faye-server-peer-clients", "--protocols", "chat.v1,chat.v2")
@@ -670,7 +672,7 @@ async def run(arguments):
         shutil.rmtree(stale, ignore_errors=True)
     (ARTIFACTS / "chromium-failure.png").unlink(missing_ok=True)
     log_dir = Path(tempfile.mkdtemp(prefix="logs-", dir=ARTIFACTS))
-    suite = Suite(Path(arguments.bin_dir), log_dir)
+    suite = Suite(Path(arguments.bin_dir), log_dir, arguments.server)
     arguments.holder["suite"] = suite
     suite.versions = detect_versions()
     only = set(arguments.only.split(",")) if arguments.only else None
@@ -678,7 +680,7 @@ async def run(arguments):
     def wanted(name):
         return only is None or name in only
 
-    for binary in ("faye-server", "faye-interop"):
+    for binary in (suite.server, "faye-interop"):
         if not (suite.bin_dir / binary).exists():
             raise SystemExit(f"interop: {suite.bin_dir / binary} is missing (build it first)")
 
@@ -716,7 +718,7 @@ async def run(arguments):
             import browser
 
             group = suite.group("chromium", "Chromium (headless)", suite.versions["chromium"],
-                                "browser → faye-server demo page", browser.CHECKS)
+                                f"browser → {suite.server} demo page", browser.CHECKS)
             # The browser is driven with the Python websockets client (CDP over a WebSocket).
             if not missing_peers(suite, group, "chromium", "python-websockets"):
                 await browser.run(suite, group, find_chromium(), work)
@@ -736,6 +738,8 @@ def main():
     parser.add_argument("--only", help="comma-separated groups: clients, servers, wss, tinyproxy, browser")
     parser.add_argument("--timeout", type=float, default=420, help="overall bound in seconds")
     parser.add_argument("--parallel", type=int, default=2, help="peer-server batteries run at once")
+    parser.add_argument("--server", default="faye-server",
+                        help="the server the clients and browser groups run against: faye-server or a host demo")
     arguments = parser.parse_args()
     started = time.monotonic()
     arguments.holder = {}
@@ -758,7 +762,7 @@ def main():
     print(f"interop: {len(results) - len(failed)}/{len(results)} checks passed in {elapsed:.1f} s "
           f"(logs in {suite.log_dir})")
     if arguments.write_doc:
-        if arguments.only or timed_out:
+        if arguments.only or timed_out or arguments.server != "faye-server":
             print("interop: --write-doc needs the full suite (no --only); Docs/Interop.md not written")
         else:
             write_doc(suite, elapsed)
