@@ -11,7 +11,10 @@ if [ "${1:-}" = "--scratch-path" ]; then
     scratch=$2
     shift 2
 fi
-swift build -c release --scratch-path "$scratch" --product faye-bench
+# All traits on, as every build of the test command: `hosts` runs the host demos built beside it.
+for product in faye-bench faye-server faye-vapor-demo faye-hummingbird-demo; do
+    swift build -c release --enable-all-traits --scratch-path "$scratch" --product "$product"
+done
 binary="$scratch/release/faye-bench"
 if [ $# -eq 0 ]; then
     exec "$binary" all --write-docs .

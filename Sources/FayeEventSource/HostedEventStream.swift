@@ -15,7 +15,7 @@ import ServiceLifecycle
 ///
 /// Backpressure comes from the host's writer: while a write is under way, events queue on the
 /// stream, and once more than ``highWaterMark`` bytes wait, `async` sends wait too (the
-/// synchronous ``EventSource/send(_:event:id:)`` keeps queueing, counted in
+/// synchronous `send(_:event:id:)` keeps queueing, counted in
 /// ``EventSource/bufferedAmount``, as on a taken-over connection). A client that goes away makes
 /// the host's write throw: the stream closes (``EventSourceCloseEvent/Reason/connectionLost``).
 /// An idle stream learns it only at its next write: set ``EventSourceOptions/pingInterval`` to

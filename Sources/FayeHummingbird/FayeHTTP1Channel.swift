@@ -9,9 +9,9 @@
     import NIOHTTPTypesHTTP1
     import WebSocketDriver
 
-    /// Hummingbird's HTTP/1.1 child channel with an upgrade to our WebSockets: requests your
-    /// `route` claims become ``FayeWebSocket/WebSocket``s, every other request goes to the
-    /// application's router as with `.http1()`.
+    /// Hummingbird's HTTP/1.1 child channel with an upgrade to our WebSockets: upgrade requests
+    /// your `route` claims become `WebSocket`s (those it declines get `404`),
+    /// every other request goes to the application's router as with `.http1()`.
     ///
     /// Build it through ``HummingbirdCore/HTTPServerBuilder/fayeWebSocketUpgrade(configuration:route:)``.
     public struct FayeHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
@@ -23,6 +23,10 @@
             case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
             /// A handshake the rules refused: the refusal is answered, then the connection closes.
             case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, HandshakeRefusal)
+            /// A WebSocket request the route declined: `404`, then the connection closes (NIO's
+            /// typed upgrade handler does not pass such a request's head on, so the router
+            /// cannot see it).
+            case declined(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
         }
 
         /// The connection's upgrade, once decided.
@@ -36,15 +40,16 @@
         public struct Configuration: Sendable {
             /// Hummingbird's HTTP/1.1 configuration (decoder limits, idle timeout, handlers).
             public var http1: HTTP1Channel.Configuration
-            /// TLS with the system OpenSSL (our ``FayeWebSocket/TLSHandler``), or `nil`.
+            /// TLS with the system OpenSSL (our `TLSHandler`), or `nil`.
             public var tls: TLSServerConfiguration?
             /// Whether connections are TLS by other means (Hummingbird's `.tls(...)` around this
-            /// channel): the sockets' URLs are then `wss:`. Implied by ``tls``.
+            /// channel): the sockets' URLs are then `wss:`. Implied by `tls`.
             public var isTLS: Bool
 
             /// Creates a configuration.
-            public init(http1: HTTP1Channel.Configuration = .init(), tls: TLSServerConfiguration? = nil, isTLS: Bool = false)
-            {
+            public init(
+                http1: HTTP1Channel.Configuration = .init(), tls: TLSServerConfiguration? = nil, isTLS: Bool = false
+            ) {
                 self.http1 = http1
                 self.tls = tls
                 self.isTLS = isTLS
@@ -58,7 +63,7 @@
         private let route: @Sendable (ServerRequest) -> WebSocketRoute?
 
         /// Creates the channel.
-        /// - Throws: a ``FayeWebSocket/TLSError`` when the TLS certificate or key cannot be loaded.
+        /// - Throws: a `TLSError` when the TLS certificate or key cannot be loaded.
         public init(
             responder: @escaping HTTPChannelHandler.Responder,
             configuration: Configuration,
@@ -76,19 +81,22 @@
                 if let tlsContext {
                     try channel.pipeline.syncOperations.addHandler(TLSHandler(context: tlsContext))
                 }
-                let refusal = NIOLoopBoundBox(HandshakeRefusal?.none, eventLoop: channel.eventLoop)
+                let notUpgraded = NIOLoopBoundBox((any Error)?.none, eventLoop: channel.eventLoop)
                 let upgrader = FayeWebSocket.WebSocketUpgrader(
                     isTLS: tlsContext != nil || configuration.isTLS,
                     route: route,
-                    refused: { refused, _ in refusal.value = refused }
+                    notUpgraded: { error, _ in notUpgraded.value = error }
                 )
                 let upgrade = NIOTypedHTTPServerUpgradeConfiguration<UpgradeResult>(
                     upgraders: [upgrader.mapUpgradeResult(UpgradeResult.webSocket)],
                     notUpgradingCompletionHandler: { channel in
                         channel.eventLoop.makeCompletedFuture {
                             let http = try addHTTPHandlers(to: channel, logger: logger)
-                            if let refused = refusal.value { return .refused(http, refused) }
-                            return .http(http)
+                            switch notUpgraded.value {
+                            case .some(let refusal as HandshakeRefusal): return .refused(http, refusal)
+                            case .some: return .declined(http)
+                            case .none: return .http(http)
+                            }
                         }
                     }
                 )
@@ -115,7 +123,12 @@
                     // The connection's task lasts as long as the socket.
                     _ = try? await socket.closed()
                 case .refused(let http, let refusal):
-                    await answer(refusal, on: http, logger: logger)
+                    await answer(
+                        status: refusal.status, headers: refusal.headers, body: refusal.body, on: http, logger: logger)
+                case .declined(let http):
+                    await answer(
+                        status: 404, headers: ["Content-Type": "text/plain; charset=utf-8"],
+                        body: Array("Not found\n".utf8), on: http, logger: logger)
                 }
             } catch {
                 logger.debug("Connection ended before its first request", metadata: ["error": "\(error)"])
@@ -129,7 +142,8 @@
             try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
             try channel.pipeline.syncOperations.addHandlers(configuration.http1.additionalChannelHandlers())
             try channel.pipeline.syncOperations.addHandler(
-                HTTPConnectionStateHandler(idleTimeout: configuration.http1.idleTimeout.map { .init($0) }, logger: logger)
+                HTTPConnectionStateHandler(
+                    idleTimeout: configuration.http1.idleTimeout.map { .init($0) }, logger: logger)
             )
             return try NIOAsyncChannel(
                 wrappingChannelSynchronously: channel,
@@ -137,35 +151,42 @@
             )
         }
 
-        /// Answers a refused handshake as the embedded server does (status, reason, and
-        /// `Sec-WebSocket-Version: 13` for a 426), then closes the connection.
+        /// Answers a WebSocket request that was not upgraded (a refusal: its status, reason, and
+        /// `Sec-WebSocket-Version: 13` for a 426, as the embedded server answers), then closes the
+        /// connection.
         private func answer(
-            _ refusal: HandshakeRefusal,
+            status: Int,
+            headers: HeaderFields,
+            body: [UInt8],
             on http: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>,
             logger: Logger
         ) async {
             do {
                 try await http.executeThenClose { _, outbound in
                     var fields = HTTPFields()
-                    for field in refusal.headers {
-                        if let name = HTTPField.Name(field.name) { fields.append(HTTPField(name: name, value: field.value)) }
+                    for field in headers {
+                        if let name = HTTPField.Name(field.name) {
+                            fields.append(HTTPField(name: name, value: field.value))
+                        }
                     }
-                    fields[.contentLength] = String(refusal.body.count)
+                    fields[.contentLength] = String(body.count)
                     fields[.connection] = "close"
-                    let head = HTTPResponse(status: .init(code: refusal.status), headerFields: fields)
-                    try await outbound.write(
-                        contentsOf: [.head(head), .body(ByteBuffer(bytes: refusal.body)), .end(nil)])
+                    let head = HTTPResponse(status: .init(code: status), headerFields: fields)
+                    try await outbound.write(contentsOf: [.head(head), .body(ByteBuffer(bytes: body)), .end(nil)])
                 }
             } catch {
-                logger.debug("Could not answer a refused WebSocket handshake", metadata: ["error": "\(error)"])
+                logger.debug(
+                    "Could not answer a WebSocket request that was not upgraded", metadata: ["error": "\(error)"])
             }
         }
     }
 
     extension HTTPServerBuilder {
         /// An HTTP/1.1 server whose WebSocket upgrades are ours: `route` picks the socket's
-        /// options and setup for a request (its path, say), or `nil` to leave the request to the
-        /// router.
+        /// options and setup for an upgrade request (by its path, say). Requests without upgrade
+        /// headers go to the router; an upgrade request that `route` declines (`nil`) is answered
+        /// `404` and its connection closed, because NIO's typed upgrade handler does not pass its
+        /// head on to the router.
         ///
         /// ```swift
         /// let app = Application(

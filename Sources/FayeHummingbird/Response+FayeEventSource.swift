@@ -37,9 +37,9 @@
         /// ```
         ///
         /// `setup` runs on `eventLoop` before the first byte; the stream's
-        /// ``EventSource/lastEventId`` comes from the request. The response body writer's pace
+        /// `EventSource/lastEventId` comes from the request. The response body writer's pace
         /// is the stream's backpressure; a client that goes away closes the stream at the next
-        /// write (``EventSourceOptions/pingInterval`` bounds how long an idle one takes); the
+        /// write (`EventSourceOptions/pingInterval` bounds how long an idle one takes); the
         /// application's graceful shutdown ends the stream after what was sent.
         ///
         /// - Parameters:

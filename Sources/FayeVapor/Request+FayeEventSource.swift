@@ -19,9 +19,9 @@
         /// ```
         ///
         /// `setup` runs on the request's event loop before the first byte; the stream's
-        /// ``EventSource/lastEventId`` comes from the request. Vapor writes the body chunked;
+        /// `EventSource/lastEventId` comes from the request. Vapor writes the body chunked;
         /// its writer's pace is the stream's backpressure, and a client that goes away closes
-        /// the stream at the next write (set ``EventSourceOptions/pingInterval`` to bound how
+        /// the stream at the next write (set `EventSourceOptions/pingInterval` to bound how
         /// long an idle stream takes to notice).
         public func fayeEventSource(
             options: EventSourceOptions = EventSourceOptions(),

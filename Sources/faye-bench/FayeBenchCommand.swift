@@ -9,7 +9,8 @@ struct FayeBenchCommand: AsyncParsableCommand {
         commandName: "faye-bench",
         abstract: "Speed and memory of swift-faye against NIO's WebSocket stack, side by side in one run.",
         subcommands: [
-            ParseCommand.self, FrameCommand.self, DeflateCommand.self, EchoCommand.self, IdleCommand.self,
+            ParseCommand.self, FrameCommand.self, DeflateCommand.self, EchoCommand.self, HostsCommand.self,
+            IdleCommand.self,
             AllCommand.self, IdleProbeCommand.self,
         ]
     )
@@ -103,6 +104,19 @@ struct EchoCommand: AsyncParsableCommand {
     }
 }
 
+struct HostsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hosts",
+        abstract: "Echo through faye-vapor-demo and faye-hummingbird-demo against faye-server (each its own process).")
+    @OptionGroup var options: BenchOptions
+
+    func run() async throws {
+        let report = Report(json: options.json)
+        try await HostBench(settings: options.settings).run(into: report)
+        report.printTables()
+    }
+}
+
 struct IdleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "idle", abstract: "Server memory per idle open connection (each server in its own process).")
@@ -137,6 +151,7 @@ struct AllCommand: AsyncParsableCommand {
         FrameBench(settings: settings).run(into: report)
         try DeflateBench(settings: settings).run(into: report)
         try await EchoBench(settings: settings).run(into: report)
+        try await HostBench(settings: settings).run(into: report)
         try IdleBench(settings: settings, connections: nil).run(into: report)
         report.printTables()
         if let writeDocs {

@@ -83,6 +83,10 @@ struct PerformanceDocument {
                     "echo: ≥ 1.5× NIO's msgs/s, 16 KiB, \(shape)", row("echo", "text 16 KiB \(shape)", "msgs/s"),
                     atLeast: 1.5))
         }
+        for hosted in rows.filter({ $0.bench == "hosts" }) {
+            targets.append(
+                ratioTarget("hosts: ≥ 0.9× faye-server's msgs/s (\(hosted.name))", hosted, atLeast: 0.9))
+        }
         for idle in rows.filter({ $0.bench == "idle" }) {
             targets.append(
                 Target(
@@ -126,6 +130,11 @@ struct PerformanceDocument {
             text +=
                 "| \(bench) | \(name) | \(Format.figure(row.ours)) \(unit) | \(Format.figure(row.reference)) \(unit) | "
                 + "\(Format.ratio(row.ratio)) |\n"
+        }
+        for row in rows where row.bench == "hosts" && row.name.hasPrefix("text 32 B 100x8") {
+            text +=
+                "| hosts | \(row.name) | \(Format.figure(row.ours)) msgs/s | \(Format.figure(row.reference)) msgs/s "
+                + "(faye-server) | \(Format.ratio(row.ratio)) |\n"
         }
         for row in rows where row.bench == "idle" {
             text +=
@@ -223,6 +232,11 @@ struct PerformanceDocument {
           messages; NIO does not validate UTF-8, ours does. `deflate`: the client offers
           permessage-deflate; our server accepts, NIO has no deflate (so the reference row is
           uncompressed and the load generator does less work against it).
+        - **hosts**: the same load generator against `faye-vapor-demo` and
+          `faye-hummingbird-demo` (our sockets inside Vapor and Hummingbird) and against
+          `faye-server`, each its own process started with `--port 0` and its defaults (event
+          loop threads as many as cores, permessage-deflate offered), alternating run by run. The
+          reference is `faye-server`: a ratio of 1 means hosting costs nothing per message.
         - **text corpus**: English-like prose from a fixed word list with about one word in
           twenty accented or non-Latin (so a multi-byte character every hundred bytes or so),
           generated from a fixed seed: the same bytes on every run.

@@ -15,7 +15,8 @@ import FayeDemoSupport
 struct FayeHummingbirdDemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "faye-hummingbird-demo",
-        abstract: "faye-server's WebSocket echo and EventSource tick stream, served by Hummingbird through FayeHummingbird."
+        abstract:
+            "faye-server's WebSocket echo and EventSource tick stream, served by Hummingbird through FayeHummingbird."
     )
 
     @OptionGroup var arguments: DemoServerArguments

@@ -65,4 +65,3 @@ struct FayeServerCommand: AsyncParsableCommand {
         try await services.run()
     }
 }
-

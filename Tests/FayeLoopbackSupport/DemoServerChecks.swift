@@ -94,16 +94,24 @@ public enum DemoServerChecks {
         }
     }
 
-    /// SIGTERM: an open socket is closed with 1001 and the server exits 0 within 2 s.
+    /// SIGTERM: an open socket is closed with 1001, an open event stream ends, and the server
+    /// exits 0 within 2 s.
     public static func sigterm(_ executable: String) async throws {
-        try await withFayeServerProcess(executable: executable) { port, process in
+        try await withFayeServerProcess(executable: executable, ["--sse-interval", "50"]) { port, process in
             let socket = try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/")
             try await socket.send(.text("still here"))
             var messages = socket.messages.makeAsyncIterator()
             #expect(try await messages.next() == .text("still here"))
+            let stream = try RawSocket(port: port)
+            try await stream.write("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+            let (first, _) = await stream.read(for: .seconds(10)) { bytes in
+                String(decoding: bytes, as: UTF8.self).contains("data: 1\r\n\r\n")
+            }
+            #expect(String(decoding: first, as: UTF8.self).contains("data: 1\r\n\r\n"))
             let signalled = ContinuousClock.now
             kill(process.pid, SIGTERM)
             #expect(await socket.finalCloseEvent().code == .goingAway)
+            #expect(await stream.read(for: .seconds(5)).closed)
             let status = try await process.waitForExit(timeout: .seconds(10))
             #expect(status == 0)
             #expect(ContinuousClock.now - signalled < .seconds(2))

@@ -16,7 +16,7 @@ public struct HostedHandshake {
     public let options: WebSocketOptions
 
     /// Decides on `request` with the rules of every server driver.
-    /// - Throws: ``HandshakeRefusal`` with the status, headers and reason to answer (400, or 426
+    /// - Throws: `HandshakeRefusal` with the status, headers and reason to answer (400, or 426
     ///   for a version other than 13); any error the options' extensions raise when added.
     public static func decide(_ request: ServerRequest, options: WebSocketOptions) throws -> HostedHandshake {
         switch Driver.decide(request.request, options: try options.driverOptions()) {

@@ -16,9 +16,9 @@ import WebSocketDriver
 /// )
 /// ```
 ///
-/// The handshake follows the driver's rules (``Driver/decide(_:options:)``): the `101` carries
+/// The handshake follows the driver's rules (`Driver.decide(_:options:)`): the `101` carries
 /// the accept key, the chosen subprotocol and the negotiated extensions. A request the rules
-/// refuse is not upgraded: NIO fires the ``HandshakeRefusal`` (status, headers and reason) down
+/// refuse is not upgraded: NIO fires the `HandshakeRefusal` (status, headers and reason) down
 /// the pipeline and then hands the request to your HTTP handler, which should answer with the
 /// refusal. Bytes that arrived after the request head reach the socket: nothing is lost.
 ///
@@ -36,7 +36,7 @@ public struct WebSocketUpgrader: HTTPServerProtocolUpgrader, NIOTypedHTTPServerP
 
     private let isTLS: Bool
     private let route: @Sendable (ServerRequest) -> WebSocketRoute?
-    private let refused: (@Sendable (HandshakeRefusal, any Channel) -> Void)?
+    private let notUpgraded: (@Sendable (any Error, any Channel) -> Void)?
 
     /// Creates an upgrader.
     /// - Parameters:
@@ -53,7 +53,7 @@ public struct WebSocketUpgrader: HTTPServerProtocolUpgrader, NIOTypedHTTPServerP
         setup: @escaping @Sendable (WebSocket) -> Void
     ) {
         let route = WebSocketRoute(options: options, setup: setup)
-        self.init(isTLS: isTLS) { request in shouldUpgrade(request) ? route : nil }
+        self.init(isTLS: isTLS, route: { request in shouldUpgrade(request) ? route : nil })
     }
 
     /// Creates an upgrader that chooses options and setup per request.
@@ -62,23 +62,23 @@ public struct WebSocketUpgrader: HTTPServerProtocolUpgrader, NIOTypedHTTPServerP
     ///   - route: the socket's options and setup for a request, or `nil` to pass the request
     ///     on to your HTTP handler. It is asked twice per upgrade (for the `101`, then for the
     ///     socket): it must answer the same both times.
-    public init(isTLS: Bool = false, route: @escaping @Sendable (ServerRequest) -> WebSocketRoute?) {
-        self.init(isTLS: isTLS, route: route, refused: nil)
-    }
-
-    /// An upgrader that also reports each refusal with its channel (for hosts that answer it).
-    package init(
-        isTLS: Bool,
+    ///   - notUpgraded: called on the event loop with why a request was not upgraded (a
+    ///     `HandshakeRefusal`, or ``WebSocketUpgraderError/notAccepted`` when `route` said
+    ///     `nil`) and its channel, before NIO moves on. The typed machinery does not pass such a
+    ///     request's head on to the handlers its not-upgrading initializer adds (swift-nio
+    ///     2.101), so that is where to learn what to answer.
+    public init(
+        isTLS: Bool = false,
         route: @escaping @Sendable (ServerRequest) -> WebSocketRoute?,
-        refused: (@Sendable (HandshakeRefusal, any Channel) -> Void)?
+        notUpgraded: (@Sendable (any Error, any Channel) -> Void)? = nil
     ) {
         self.isTLS = isTLS
         self.route = route
-        self.refused = refused
+        self.notUpgraded = notUpgraded
     }
 
     /// Decides on the request: the `101`'s headers, or a failed future with the
-    /// ``HandshakeRefusal`` (or ``WebSocketUpgraderError/notAccepted`` when the request is not
+    /// `HandshakeRefusal` (or ``WebSocketUpgraderError/notAccepted`` when the request is not
     /// for a socket).
     public func buildUpgradeResponse(
         channel: any Channel,
@@ -87,13 +87,13 @@ public struct WebSocketUpgrader: HTTPServerProtocolUpgrader, NIOTypedHTTPServerP
     ) -> EventLoopFuture<HTTPHeaders> {
         channel.eventLoop.makeCompletedFuture {
             let request = serverRequest(upgradeRequest, channel: channel)
-            guard let route = route(request) else { throw WebSocketUpgraderError.notAccepted }
             let handshake: HostedHandshake
             do {
+                guard let route = route(request) else { throw WebSocketUpgraderError.notAccepted }
                 handshake = try HostedHandshake.decide(request, options: route.options)
-            } catch let refusal as HandshakeRefusal {
-                refused?(refusal, channel)
-                throw refusal
+            } catch {
+                notUpgraded?(error, channel)
+                throw error
             }
             var headers = initialResponseHeaders
             for field in handshake.accepted.headers { headers.replaceOrAdd(name: field.name, value: field.value) }
@@ -109,7 +109,8 @@ public struct WebSocketUpgrader: HTTPServerProtocolUpgrader, NIOTypedHTTPServerP
             // After the upgrade handler when it is still there (NIO's own removes itself later,
             // replaying what it buffered); last otherwise (Vapor's is gone by now).
             let upgradeHandlerPresent = (try? channel.pipeline.syncOperations.context(handler: context.handler)) != nil
-            _ = try install(upgradeRequest, channel: channel, position: upgradeHandlerPresent ? .after(context.handler) : .last)
+            _ = try install(
+                upgradeRequest, channel: channel, position: upgradeHandlerPresent ? .after(context.handler) : .last)
         }
     }
 

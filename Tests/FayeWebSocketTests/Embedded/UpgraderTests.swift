@@ -57,7 +57,8 @@ private struct UpgradedConnection {
                     ))
                 return try pipeline.configureUpgradableHTTPServerPipeline(configuration: configuration)
             }
-            try pipeline.configureHTTPServerPipeline(withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+            try pipeline.configureHTTPServerPipeline(
+                withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
             try pipeline.addHandler(recorder)
             return nil
         }
@@ -90,7 +91,9 @@ private struct UpgradedConnection {
 
 @Suite("WebSocketUpgrader in NIO's upgrade machinery")
 struct UpgraderTests {
-    @Test("the 101 has the accept key and the chosen subprotocol; frames sent with the request are not lost", arguments: [false, true])
+    @Test(
+        "the 101 has the accept key and the chosen subprotocol; frames sent with the request are not lost",
+        arguments: [false, true])
     func upgradesAndReplaysEarlyBytes(typed: Bool) async throws {
         var options = WebSocketOptions()
         options.protocols = ["chat"]
@@ -133,7 +136,9 @@ struct UpgraderTests {
         await connection.finish()
     }
 
-    @Test("a refused handshake is fired as a HandshakeRefusal and the request reaches the HTTP handler", arguments: [false, true])
+    @Test(
+        "a refused handshake is fired as a HandshakeRefusal and the request reaches the HTTP handler",
+        arguments: [false, true])
     func refusalReachesTheHTTPHandler(typed: Bool) async throws {
         let connection = try await UpgradedConnection.connect(typed: typed)
         let request = WebSocketHandshakes.request(overrides: [("Sec-WebSocket-Version", "8")])

@@ -95,7 +95,8 @@ import WebSocketExtensions
 
     @Test func aDraftRequestIsRefusedWith426() {
         let draft76 = IncomingRequest(
-            method: "GET", target: "/", headers: [
+            method: "GET", target: "/",
+            headers: [
                 "Host": "example.com", "Connection": "Upgrade", "Upgrade": "WebSocket",
                 "Sec-WebSocket-Key1": "4 @1  46546xW%0l 1 5", "Sec-WebSocket-Key2": "12998 5 Y3 1  .P00",
             ])
