@@ -37,7 +37,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
-        // Only for faye-vapor-demo's TLS, which is Vapor's own (Vapor depends on it already).
+        // Only under the host traits, for the frameworks' own TLS (Vapor's, and Hummingbird's
+        // `.tls(...)` in FayeHummingbird's tests); both frameworks depend on it already.
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         // Only under the Hummingbird trait: the HTTP types Hummingbird's channels speak.
@@ -349,6 +350,11 @@ let package = Package(
                 "FayeWebSocket",
                 "PermessageDeflate",
                 .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HummingbirdTLS", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "NIOSSL", package: "swift-nio-ssl", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

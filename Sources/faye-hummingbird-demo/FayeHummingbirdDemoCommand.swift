@@ -49,6 +49,7 @@ struct FayeHummingbirdDemoCommand: AsyncParsableCommand {
                 channel.tls = TLSServerConfiguration(certificateChainFile: certificate, privateKeyFile: key)
             }
             let isTLS = channel.tls != nil
+            let socketLogger = logger
             let readyLine = arguments.readyLine
             let app = Application(
                 responder: DemoResponder(
@@ -57,9 +58,12 @@ struct FayeHummingbirdDemoCommand: AsyncParsableCommand {
                     isTLS: isTLS,
                     logger: logger
                 ),
-                server: .fayeWebSocketUpgrade(configuration: channel) { request in
-                    // A WebSocket upgrade on any path is an echo.
-                    WebSocketRoute(options: options) { socket in _ = socket.echoMessages() }
+                server: .fayeWebSocketUpgrade(configuration: channel) { _ in
+                    // A WebSocket upgrade on any path is an echo; one log line per socket.
+                    WebSocketRoute(options: options) { socket in
+                        socketLogger.info("WebSocket \(socket.url)")
+                        _ = socket.echoMessages()
+                    }
                 },
                 configuration: ApplicationConfiguration(
                     address: .hostname(arguments.host, port: arguments.port),

@@ -426,7 +426,7 @@ async def peer_clients(suite: Suite, proxy_url):
             suite.report_results(group, [line for line in results if line not in proxied], relay=relay)
             if proxy_group is not None:
                 for line in proxied:
-                    suite.report(proxy_group, "Python websockets client → faye-server: echo", bool(line["ok"]),
+                    suite.report(proxy_group, f"Python websockets client → {suite.server}: echo", bool(line["ok"]),
                                  line["detail"], float(line.get("seconds", 0)))
     finally:
         await suite.stop(server)
@@ -693,7 +693,7 @@ async def run(arguments):
             if runs_secure:
                 expected += [f"faye-interop → {scheme}: {check}" for scheme in ("wss", "ws") for check in PROXY_SUBSET]
             if wanted("clients"):
-                expected.append("Python websockets client → faye-server: echo")
+                expected.append(f"Python websockets client → {suite.server}: echo")
             tinyproxy_group = suite.group(
                 "tinyproxy", "tinyproxy", suite.versions["tinyproxy"], "HTTP CONNECT proxy (ws and wss)", expected)
             if not missing_peers(suite, tinyproxy_group, "tinyproxy"):
