@@ -63,8 +63,8 @@ public final class HostedEventStream: Sendable {
     }
 
     /// Runs the stream: `setup`, the open event, then every byte through `write`, until the
-    /// stream closes (returns once the last byte is written) or `write` throws (the client is
-    /// gone: the stream closes). Cancelling the task closes the stream at once; a graceful
+    /// stream closes (returns once the last byte is written and the stream is closed) or
+    /// `write` throws (the client is gone: the stream closes). Cancelling the task closes the stream at once; a graceful
     /// shutdown (swift-service-lifecycle) closes it as ``EventSource/close()`` does.
     ///
     /// Call it once, from the host's body-writing task.
@@ -103,7 +103,8 @@ public final class HostedEventStream: Sendable {
                 do {
                     try await write(batch)
                 } catch {
-                    eventLoop.execute { transport.value.failed(error) }
+                    // Closed before `run` returns.
+                    _ = try? await eventLoop.submit { transport.value.failed(error) }.get()
                     return
                 }
                 eventLoop.execute { transport.value.written() }
@@ -203,8 +204,10 @@ final class HostBodyTransport: EventStreamTransport {
         queuedCompletions = []
         queued = ByteBuffer()
         for completion in failedCompletions { completion(.failure(error ?? ChannelError.ioOnClosedChannel)) }
+        // The stream is CLOSED (and its close event dispatched) before the writer learns the
+        // end: `run` returns after the close.
+        handler?.transportClosed(error)
         waiter?.succeed(nil)
         waiter = nil
-        handler?.transportClosed(error)
     }
 }
