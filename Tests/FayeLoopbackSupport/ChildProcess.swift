@@ -11,6 +11,11 @@ public import Foundation
     private let systemWrite = Darwin.write
 #endif
 
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which the Glibc module
+/// does not import: the child closes every descriptor from `lowest` up before exec.
+@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
+private func addCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ lowest: Int32) -> Int32
+
 /// A pipe whose ends are closed on exec (the child gets its end through dup2).
 private func makePipe() throws -> [Int32] {
     var ends: [Int32] = [-1, -1]
@@ -79,6 +84,10 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, input[0], 0)
         posix_spawn_file_actions_adddup2(&actions, output[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
+        // Nothing else of this process reaches the child: a test process holds many sockets,
+        // some without close-on-exec, and a child that inherits them can run out of
+        // descriptors or keep a peer's connection open.
+        _ = addCloseFrom(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
