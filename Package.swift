@@ -41,7 +41,8 @@ let package = Package(
         // `.tls(...)` in FayeHummingbird's tests); both frameworks depend on it already.
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
-        // Only under the Hummingbird trait: the HTTP types Hummingbird's channels speak.
+        // Only under the Hummingbird trait: the HTTP types Hummingbird's child channels speak
+        // (FayeHTTP1Channel hands the router NIOHTTPTypes parts, as Hummingbird's own channel does).
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
