@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 public import NIOCore
 import ServiceLifecycle
 
@@ -34,6 +35,8 @@ public final class HostedEventStream: Sendable {
     public let headers: HeaderFields
 
     private let setup: @Sendable (EventSource) -> Void
+    /// Set by the first ``run(writingWith:)``: a stream has one body.
+    private let started = NIOLockedValueBox(false)
 
     /// Creates the stream for a request; nothing is written until ``run(writingWith:)``.
     /// - Parameters:
@@ -64,15 +67,22 @@ public final class HostedEventStream: Sendable {
 
     /// Runs the stream: `setup`, the open event, then every byte through `write`, until the
     /// stream closes (returns once the last byte is written and the stream is closed) or
-    /// `write` throws (the client is gone: the stream closes). Cancelling the task closes the stream at once; a graceful
-    /// shutdown (swift-service-lifecycle) closes it as ``EventSource/close()`` does.
+    /// `write` throws (the client is gone: the stream closes). Cancelling the task closes the
+    /// stream at once; a graceful shutdown (swift-service-lifecycle) closes it as
+    /// ``EventSource/close()`` does.
     ///
-    /// Call it once, from the host's body-writing task.
+    /// Call it from the host's body-writing task. A stream has one body: a second call returns
+    /// at once and writes nothing.
     public func run(writingWith write: (ByteBuffer) async throws -> Void) async {
+        let first = started.withLockedValue { started in
+            defer { started = true }
+            return !started
+        }
+        guard first else { return }
         let eventLoop = source.eventLoop
         let setup = self.setup
         let source = self.source
-        let started = eventLoop.submit {
+        let opened = eventLoop.submit {
             let transport = HostBodyTransport(eventLoop: eventLoop)
             let handler = EventSourceHandler(source: source, transport: transport)
             transport.handler = handler
@@ -81,7 +91,7 @@ public final class HostedEventStream: Sendable {
             handler.start()
             return NIOLoopBound(transport, eventLoop: eventLoop)
         }
-        guard let transport = try? await started.get() else { return }
+        guard let transport = try? await opened.get() else { return }
         // A graceful shutdown of the service group the host runs in (Hummingbird's, say) ends
         // the stream as close() does: what was sent is written first.
         await withGracefulShutdownHandler {

@@ -21,12 +21,11 @@
             case webSocket(FayeWebSocket.WebSocket)
             /// An HTTP/1.1 connection for the router.
             case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
-            /// A handshake the rules refused: the refusal is answered, then the connection closes.
-            case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, HandshakeRefusal)
-            /// A WebSocket request the route declined: `404`, then the connection closes (NIO's
-            /// typed upgrade handler does not pass such a request's head on, so the router
-            /// cannot see it).
-            case declined(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+            /// An upgrade request that was not upgraded: a handshake the rules refused (answered
+            /// with its status and reason) or one the route declined (`404`); the connection then
+            /// closes. NIO's typed upgrade handler does not pass such a request's head on, so the
+            /// router cannot see it.
+            case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, NotUpgradedResponse)
         }
 
         /// The connection's upgrade, once decided.
@@ -92,11 +91,8 @@
                     notUpgradingCompletionHandler: { channel in
                         channel.eventLoop.makeCompletedFuture {
                             let http = try addHTTPHandlers(to: channel, logger: logger)
-                            switch notUpgraded.value {
-                            case .some(let refusal as HandshakeRefusal): return .refused(http, refusal)
-                            case .some: return .declined(http)
-                            case .none: return .http(http)
-                            }
+                            guard let reason = notUpgraded.value else { return .http(http) }
+                            return .notUpgraded(http, NotUpgradedResponse(reason: reason))
                         }
                     }
                 )
@@ -113,7 +109,8 @@
             }
         }
 
-        /// Serves the connection: the router's requests, a socket until it closes, or a refusal.
+        /// Serves the connection: the router's requests, a socket until it closes, or the answer
+        /// to an upgrade request that was not upgraded.
         public func handle(value: Value, logger: Logger) async {
             do {
                 switch try await value.upgradeResult.get() {
@@ -122,13 +119,8 @@
                 case .webSocket(let socket):
                     // The connection's task lasts as long as the socket.
                     _ = try? await socket.closed()
-                case .refused(let http, let refusal):
-                    await answer(
-                        status: refusal.status, headers: refusal.headers, body: refusal.body, on: http, logger: logger)
-                case .declined(let http):
-                    await answer(
-                        status: 404, headers: ["Content-Type": "text/plain; charset=utf-8"],
-                        body: Array("Not found\n".utf8), on: http, logger: logger)
+                case .notUpgraded(let http, let response):
+                    await answer(response, on: http, logger: logger)
                 }
             } catch {
                 logger.debug("Connection ended before its first request", metadata: ["error": "\(error)"])
@@ -151,28 +143,25 @@
             )
         }
 
-        /// Answers a WebSocket request that was not upgraded (a refusal: its status, reason, and
-        /// `Sec-WebSocket-Version: 13` for a 426, as the embedded server answers), then closes the
-        /// connection.
+        /// Answers an upgrade request that was not upgraded, then closes the connection.
         private func answer(
-            status: Int,
-            headers: HeaderFields,
-            body: [UInt8],
+            _ response: NotUpgradedResponse,
             on http: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>,
             logger: Logger
         ) async {
             do {
                 try await http.executeThenClose { _, outbound in
                     var fields = HTTPFields()
-                    for field in headers {
+                    for field in response.headers {
                         if let name = HTTPField.Name(field.name) {
                             fields.append(HTTPField(name: name, value: field.value))
                         }
                     }
-                    fields[.contentLength] = String(body.count)
+                    fields[.contentLength] = String(response.body.count)
                     fields[.connection] = "close"
-                    let head = HTTPResponse(status: .init(code: status), headerFields: fields)
-                    try await outbound.write(contentsOf: [.head(head), .body(ByteBuffer(bytes: body)), .end(nil)])
+                    let head = HTTPResponse(status: .init(code: response.status), headerFields: fields)
+                    try await outbound.write(
+                        contentsOf: [.head(head), .body(ByteBuffer(bytes: response.body)), .end(nil)])
                 }
             } catch {
                 logger.debug(

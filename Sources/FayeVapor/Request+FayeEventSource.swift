@@ -22,13 +22,19 @@
         /// `EventSource/lastEventId` comes from the request. Vapor writes the body chunked;
         /// its writer's pace is the stream's backpressure, and a client that goes away closes
         /// the stream at the next write (set `EventSourceOptions/pingInterval` to bound how
-        /// long an idle stream takes to notice).
+        /// long an idle stream takes to notice). The stream is tracked in
+        /// ``Vapor/Application/fayeEventSources`` until it closes: close them all before shutting
+        /// the server down, since Vapor waits for open responses.
         public func fayeEventSource(
             options: EventSourceOptions = EventSourceOptions(),
             setup: @escaping @Sendable (EventSource) -> Void
         ) -> Response {
-            let stream = HostedEventStream(
-                request: fayeServerRequest, options: options, eventLoop: eventLoop, setup: setup)
+            let streams = application.fayeEventSources
+            let stream = HostedEventStream(request: fayeServerRequest, options: options, eventLoop: eventLoop) {
+                source in
+                streams.add(source)
+                setup(source)
+            }
             return Response(
                 status: HTTPResponseStatus(statusCode: stream.status),
                 headers: HTTPHeaders(stream.headers.map { ($0.name, $0.value) }),

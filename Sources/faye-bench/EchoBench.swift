@@ -58,25 +58,8 @@ struct EchoBench {
     private func measure(
         _ item: Case, ours: OurEchoServer, theirs: NIOEchoServer, loop: any EventLoop, into report: Report
     ) async throws {
-        let text = String(decoding: Payloads.text(count: item.size, seed: 5), as: UTF8.self)
-        let seconds = settings.quick ? 0.15 : 1.0
-        let warmup = settings.quick ? 0.05 : 0.25
-        var oursResults: [LoadRun.Result] = []
-        var theirsResults: [LoadRun.Result] = []
-        for index in 0..<settings.repetitions {
-            let order: [any BenchServer] = index % 2 == 0 ? [ours, theirs] : [theirs, ours]
-            for server in order {
-                let run = LoadRun(
-                    port: server.port, connections: item.connections, inFlight: item.inFlight,
-                    message: .text(text), deflate: item.deflate, loop: loop)
-                let result = try await run.run(warmup: warmup, seconds: seconds)
-                if server.port == ours.port {
-                    oursResults.append(result)
-                } else {
-                    theirsResults.append(result)
-                }
-            }
-        }
+        let (oursResults, theirsResults) = try await LoadRun.alternating(
+            item, ports: (ours.port, theirs.port), settings: settings, loop: loop)
         let referenceName = "NIO echo server"
         func median(_ results: [LoadRun.Result], _ field: KeyPath<LoadRun.Result, Double>) -> Double {
             Measure.median(results.map { $0[keyPath: field] })

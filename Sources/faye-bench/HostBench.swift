@@ -56,28 +56,13 @@ struct HostBench {
         _ item: EchoBench.Case, host: String, server: ServerProcess, reference: ServerProcess, loop: any EventLoop,
         into report: Report
     ) async throws {
-        let text = String(decoding: Payloads.text(count: item.size, seed: 5), as: UTF8.self)
-        let seconds = settings.quick ? 0.15 : 1.0
-        let warmup = settings.quick ? 0.05 : 0.25
-        var hosted: [Double] = []
-        var direct: [Double] = []
-        for index in 0..<settings.repetitions {
-            for port in index % 2 == 0 ? [server.port, reference.port] : [reference.port, server.port] {
-                let run = LoadRun(
-                    port: port, connections: item.connections, inFlight: item.inFlight,
-                    message: .text(text), deflate: item.deflate, loop: loop)
-                let result = try await run.run(warmup: warmup, seconds: seconds)
-                if port == server.port {
-                    hosted.append(result.messagesPerSecond)
-                } else {
-                    direct.append(result.messagesPerSecond)
-                }
-            }
-        }
+        let (hosted, direct) = try await LoadRun.alternating(
+            item, ports: (server.port, reference.port), settings: settings, loop: loop)
         report.add(
             BenchRow(
-                bench: "hosts", name: "\(item.name) \(host)", ours: Measure.median(hosted),
-                reference: Measure.median(direct), unit: "msgs/s", higherIsBetter: true, referenceName: "faye-server"))
+                bench: "hosts", name: "\(item.name) \(host)", ours: Measure.median(hosted.map(\.messagesPerSecond)),
+                reference: Measure.median(direct.map(\.messagesPerSecond)), unit: "msgs/s", higherIsBetter: true,
+                referenceName: "faye-server"))
     }
 }
 

@@ -214,3 +214,30 @@ final class LoadClientHandler: ChannelInboundHandler {
         context.writeAndFlush(wrapOutboundOut(pending), promise: nil)
     }
 }
+
+extension LoadRun {
+    /// The echo load of `item` against two servers, repetition by repetition, alternating which
+    /// goes first (so that a drift of the machine affects both alike); each server's results.
+    static func alternating(
+        _ item: EchoBench.Case,
+        ports: (first: Int, second: Int),
+        settings: BenchSettings,
+        loop: any EventLoop
+    ) async throws -> (first: [Result], second: [Result]) {
+        let text = String(decoding: Payloads.text(count: item.size, seed: 5), as: UTF8.self)
+        let seconds = settings.quick ? 0.15 : 1.0
+        let warmup = settings.quick ? 0.05 : 0.25
+        var first: [Result] = []
+        var second: [Result] = []
+        for index in 0..<settings.repetitions {
+            for port in index % 2 == 0 ? [ports.first, ports.second] : [ports.second, ports.first] {
+                let run = LoadRun(
+                    port: port, connections: item.connections, inFlight: item.inFlight,
+                    message: .text(text), deflate: item.deflate, loop: loop)
+                let result = try await run.run(warmup: warmup, seconds: seconds)
+                if port == ports.first { first.append(result) } else { second.append(result) }
+            }
+        }
+        return (first, second)
+    }
+}

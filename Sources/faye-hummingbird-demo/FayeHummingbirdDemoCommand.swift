@@ -25,10 +25,7 @@ struct FayeHummingbirdDemoCommand: AsyncParsableCommand {
         #if Hummingbird
             try await HummingbirdDemo(arguments: arguments).run()
         #else
-            FileHandleOutput.standardError(
-                "faye-hummingbird-demo: built without the Hummingbird trait; build with `swift build --traits Hummingbird`\n"
-            )
-            throw ExitCode(2)
+            throw FileHandleOutput.missingTrait("Hummingbird", executable: "faye-hummingbird-demo")
         #endif
     }
 }
@@ -39,9 +36,7 @@ struct FayeHummingbirdDemoCommand: AsyncParsableCommand {
         let arguments: DemoServerArguments
 
         func run() async throws {
-            LoggingSystem.bootstrap(StreamLogHandler.standardError)
-            var logger = Logger(label: "faye-hummingbird-demo")
-            logger.logLevel = .info
+            let logger = FileHandleOutput.serverLogger(label: "faye-hummingbird-demo")
             let options = arguments.webSocketOptions
             var channel = FayeHTTP1Channel.Configuration()
             if let certificate = arguments.tlsCert, let key = arguments.tlsKey {

@@ -17,9 +17,7 @@ struct FayeServerCommand: AsyncParsableCommand {
     @OptionGroup var arguments: DemoServerArguments
 
     func run() async throws {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        var logger = Logger(label: "faye-server")
-        logger.logLevel = .info
+        let logger = FileHandleOutput.serverLogger(label: "faye-server")
 
         let options = arguments.webSocketOptions
         var configuration = FayeServer.Configuration(host: arguments.host, port: arguments.port)

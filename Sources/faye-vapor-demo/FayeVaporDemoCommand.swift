@@ -4,7 +4,6 @@ import FayeDemoSupport
 #if Vapor
     import FayeVapor
     import Logging
-    import NIOConcurrencyHelpers
     import NIOSSL
     import UnixSignals
     import Vapor
@@ -31,9 +30,7 @@ struct FayeVaporDemoCommand: AsyncParsableCommand {
         #if Vapor
             try await VaporDemo(arguments: arguments).run()
         #else
-            FileHandleOutput.standardError(
-                "faye-vapor-demo: built without the Vapor trait; build with `swift build --traits Vapor`\n")
-            throw ExitCode(2)
+            throw FileHandleOutput.missingTrait("Vapor", executable: "faye-vapor-demo")
         #endif
     }
 }
@@ -44,9 +41,7 @@ struct FayeVaporDemoCommand: AsyncParsableCommand {
         let arguments: DemoServerArguments
 
         func run() async throws {
-            LoggingSystem.bootstrap(StreamLogHandler.standardError)
-            var logger = Logger(label: "faye-vapor-demo")
-            logger.logLevel = .info
+            let logger = FileHandleOutput.serverLogger(label: "faye-vapor-demo")
             // Vapor reads its own command line from the environment's arguments: give it none.
             let app = try await Application.make(Environment(name: "production", arguments: ["faye-vapor-demo"]))
             app.logger = logger
@@ -65,13 +60,11 @@ struct FayeVaporDemoCommand: AsyncParsableCommand {
                     throw ExitCode(1)
                 }
             }
-            let streams = OpenStreams()
             app.middleware.use(
                 DemoResponder(
                     options: arguments.webSocketOptions,
                     eventSourceOptions: arguments.eventSourceOptions,
-                    tickInterval: arguments.sseInterval,
-                    streams: streams
+                    tickInterval: arguments.sseInterval
                 ))
             do {
                 try await app.server.start(address: nil)
@@ -90,7 +83,7 @@ struct FayeVaporDemoCommand: AsyncParsableCommand {
             // Graceful: event streams end, Vapor quiesces its connections (our sockets answer
             // that with a 1001 close) and waits for them; a client that does not answer its
             // closing handshake is not waited for beyond the grace period.
-            streams.closeAll()
+            app.fayeEventSources.closeAll()
             let grace = Task {
                 try await Task.sleep(for: .milliseconds(1500))
                 exit(0)
@@ -109,17 +102,14 @@ struct FayeVaporDemoCommand: AsyncParsableCommand {
         let options: FayeWebSocket.WebSocketOptions
         let eventSourceOptions: EventSourceOptions
         let tickInterval: Int
-        let streams: OpenStreams
 
         func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
             if request.isFayeWebSocketRequest {
                 return request.fayeWebSocket(options: options) { socket in _ = socket.echoMessages() }
             }
             if request.isFayeEventSourceRequest {
-                let streams = self.streams
                 let tickInterval = self.tickInterval
                 return request.fayeEventSource(options: eventSourceOptions) { source in
-                    streams.add(source)
                     TickStream.run(source, intervalMilliseconds: tickInterval)
                 }
             }
@@ -129,21 +119,6 @@ struct FayeVaporDemoCommand: AsyncParsableCommand {
                 headers: ["Content-Type": plain.contentType],
                 body: .init(string: plain.body)
             )
-        }
-    }
-
-    /// The event streams open now, closed on shutdown (Vapor waits for every response to end).
-    final class OpenStreams: Sendable {
-        private let streams = NIOLockedValueBox([ObjectIdentifier: EventSource]())
-
-        func add(_ source: EventSource) {
-            let id = ObjectIdentifier(source)
-            streams.withLockedValue { $0[id] = source }
-            source.onClose { [weak self] _ in self?.streams.withLockedValue { _ = $0.removeValue(forKey: id) } }
-        }
-
-        func closeAll() {
-            for source in streams.withLockedValue({ Array($0.values) }) { source.close() }
         }
     }
 #endif

@@ -115,6 +115,20 @@ struct HostedEventStreamTests {
         #expect(throws: EventSourceError.notOpen) { try stream.source.send("late") }
     }
 
+    @Test("a stream has one body: a second run writes nothing and returns at once")
+    func runsOnce() async throws {
+        let stream = HostedEventStream(request: eventRequest(), eventLoop: group.any()) { source in
+            try? source.send("only", id: "1")
+            source.close()
+        }
+        let body = BodyRecorder()
+        await stream.run { body.write($0) }
+        let second = BodyRecorder()
+        try await withTimeout("the second run to return") { await stream.run { second.write($0) } }
+        #expect(body.text.hasSuffix("id: 1\r\ndata: only\r\n\r\n"))
+        #expect(second.bytes.current.isEmpty)
+    }
+
     @Test("cancelling the host's task ends the stream at once")
     func cancellation() async throws {
         let opened = Inbox<Void>()

@@ -27,19 +27,6 @@ public struct HostedHandshake {
         }
     }
 
-    /// Creates the socket and the channel handler that runs it.
-    private func makeSocket(on channel: any Channel) -> (WebSocket, WebSocketHandler) {
-        let collector = OutputCollector(allocator: channel.allocator)
-        let driver = Driver.accepted(accepted) { collector.append($0) }
-        let socket = WebSocket(
-            address: .request(secure: request.isSecure),
-            eventLoop: channel.eventLoop,
-            request: request.request,
-            options: options
-        )
-        return (socket, WebSocketHandler(socket: socket, driver: driver, collector: collector))
-    }
-
     /// Puts the socket on `channel` (whose HTTP handlers must be gone and whose `101` must be
     /// written), runs `setup` with it on the event loop, and opens it.
     ///
@@ -51,7 +38,10 @@ public struct HostedHandshake {
         position: ChannelPipeline.SynchronousOperations.Position = .last,
         setup: (WebSocket) -> Void
     ) throws -> WebSocket {
-        let (socket, handler) = makeSocket(on: channel)
+        let handler = WebSocketHandler.server(for: request, options: options, channel: channel) { output in
+            Driver.accepted(accepted, output: output)
+        }
+        let socket = handler.socket
         try channel.pipeline.syncOperations.addHandler(handler, position: position)
         setup(socket)
         handler.start()

@@ -11,15 +11,11 @@ struct WebSocketTakeover: ConnectionTakeover {
         for request: ServerRequest,
         channel: any Channel
     ) throws -> (handler: any ChannelHandler, start: () -> Void) {
-        let collector = OutputCollector(allocator: channel.allocator)
-        let driver = Driver.forRequest(request.request, options: try options.driverOptions()) { collector.append($0) }
-        let socket = WebSocket(
-            address: .request(secure: request.isSecure),
-            eventLoop: channel.eventLoop,
-            request: request.request,
-            options: options
-        )
-        let handler = WebSocketHandler(socket: socket, driver: driver, collector: collector)
+        let driverOptions = try options.driverOptions()
+        let handler = WebSocketHandler.server(for: request, options: options, channel: channel) { output in
+            Driver.forRequest(request.request, options: driverOptions, output: output)
+        }
+        let socket = handler.socket
         return (
             handler,
             {

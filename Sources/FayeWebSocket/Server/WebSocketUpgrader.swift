@@ -17,10 +17,15 @@ import WebSocketDriver
 /// ```
 ///
 /// The handshake follows the driver's rules (`Driver.decide(_:options:)`): the `101` carries
-/// the accept key, the chosen subprotocol and the negotiated extensions. A request the rules
-/// refuse is not upgraded: NIO fires the `HandshakeRefusal` (status, headers and reason) down
-/// the pipeline and then hands the request to your HTTP handler, which should answer with the
-/// refusal. Bytes that arrived after the request head reach the socket: nothing is lost.
+/// the accept key, the chosen subprotocol and the negotiated extensions. Bytes that arrived after
+/// the request head reach the socket: nothing is lost.
+///
+/// A request the rules refuse (or the route declines) is not upgraded. NIO fires the reason, a
+/// `HandshakeRefusal` (or ``WebSocketUpgraderError/notAccepted``), down the pipeline. The
+/// classic machinery then hands the request to your HTTP handler, which should answer it
+/// (``NotUpgradedResponse`` says how). The typed machinery does not pass that request's head on
+/// (swift-nio 2.101): learn the reason from `notUpgraded` instead, see
+/// ``init(isTLS:route:notUpgraded:)``.
 ///
 /// The upgrader keeps no state of its own between the two calls NIO makes: one instance can
 /// serve every connection.
@@ -42,8 +47,8 @@ public struct WebSocketUpgrader: HTTPServerProtocolUpgrader, NIOTypedHTTPServerP
     /// - Parameters:
     ///   - options: subprotocols, extensions, `maxLength`, ping and timeouts, as for any socket.
     ///   - isTLS: whether the connections are TLS (the sockets' URLs are then `wss:`).
-    ///   - shouldUpgrade: decides per request (its path, say) whether to upgrade; a `false`
-    ///     passes the request on to your HTTP handler untouched.
+    ///   - shouldUpgrade: decides per request (its path, say) whether to upgrade; on `false`
+    ///     the request is not upgraded (``WebSocketUpgraderError/notAccepted``).
     ///   - setup: receives each socket on its event loop before it opens, so listeners it adds
     ///     see every event.
     public init(

@@ -47,6 +47,25 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         wireDriver()
     }
 
+    /// The handler of a server socket for `request` on `channel`, with the driver `makeDriver`
+    /// builds around the handler's output (a driver that answers the handshake itself, or one a
+    /// host already answered for).
+    static func server(
+        for request: ServerRequest,
+        options: WebSocketOptions,
+        channel: any Channel,
+        makeDriver: (@escaping Driver.Output) -> Driver
+    ) -> WebSocketHandler {
+        let collector = OutputCollector(allocator: channel.allocator)
+        let socket = WebSocket(
+            address: .request(secure: request.isSecure),
+            eventLoop: channel.eventLoop,
+            request: request.request,
+            options: options
+        )
+        return WebSocketHandler(socket: socket, driver: makeDriver { collector.append($0) }, collector: collector)
+    }
+
     // MARK: - Life cycle
 
     func handlerAdded(context: ChannelHandlerContext) {

@@ -29,7 +29,28 @@ final class HybiServerEngine: DriverEngine {
     /// The host's decision, when the host wrote the response.
     private var hostAccepted: AcceptedHandshake?
 
-    init(request: IncomingRequest, options: DriverOptions, context: DriverContext) {
+    /// An engine that decides on `request` and writes its response when started.
+    convenience init(request: IncomingRequest, options: DriverOptions, context: DriverContext) {
+        self.init(
+            request: request, options: options, context: context,
+            selectedProtocol: ServerHandshake.selectProtocol(request, supported: options.protocols),
+            hostAccepted: nil)
+    }
+
+    /// An engine that opens on the response a host wrote for `accepted`.
+    convenience init(accepted: AcceptedHandshake, context: DriverContext) {
+        self.init(
+            request: accepted.request, options: accepted.options, context: context,
+            selectedProtocol: accepted.selectedProtocol, hostAccepted: accepted)
+    }
+
+    private init(
+        request: IncomingRequest,
+        options: DriverOptions,
+        context: DriverContext,
+        selectedProtocol: String?,
+        hostAccepted: AcceptedHandshake?
+    ) {
         self.request = request
         self.options = options
         self.connection = HybiEngine(
@@ -38,20 +59,8 @@ final class HybiServerEngine: DriverEngine {
             maxLength: options.maxLength,
             initialState: .connecting
         )
-        self.selectedProtocol = ServerHandshake.selectProtocol(request, supported: options.protocols)
-    }
-
-    init(accepted: AcceptedHandshake, context: DriverContext) {
-        self.request = accepted.request
-        self.options = accepted.options
-        self.connection = HybiEngine(
-            role: .server,
-            context: context,
-            maxLength: accepted.options.maxLength,
-            initialState: .connecting
-        )
-        self.selectedProtocol = accepted.selectedProtocol
-        self.hostAccepted = accepted
+        self.selectedProtocol = selectedProtocol
+        self.hostAccepted = hostAccepted
     }
 
     var state: ReadyState { connection.state }

@@ -41,32 +41,27 @@ func configureTypedUpgrade(on channel: any Channel, options: WebSocketOptions) t
         configuration: NIOUpgradableHTTPServerPipelineConfiguration(upgradeConfiguration: upgrade))
 }
 
-/// Answers an upgrade request that was not upgraded, when it ends: a refusal with its status,
-/// headers and reason (as the embedded server does), a declined one with 404; then closes.
+/// Answers an upgrade request that was not upgraded, when it ends (a refusal with its status,
+/// headers and reason, as the embedded server does; a declined one with 404), then closes.
 final class NotUpgradedResponder: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let status: Int
-    private let headers: HeaderFields
-    private let body: [UInt8]
+    private let response: NotUpgradedResponse
 
     init(_ reason: any Error) {
-        if let refusal = reason as? HandshakeRefusal {
-            (status, headers, body) = (refusal.status, refusal.headers, refusal.body)
-        } else {
-            (status, headers, body) = (404, ["Content-Type": "text/plain; charset=utf-8"], Array("Not found\n".utf8))
-        }
+        response = NotUpgradedResponse(reason: reason)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .end = unwrapInboundIn(data) else { return }
-        var fields = HTTPHeaders(headers.map { ($0.name, $0.value) })
-        fields.add(name: "Content-Length", value: String(body.count))
-        fields.add(name: "Connection", value: "close")
-        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: fields)
+        var headers = HTTPHeaders(response.headers.map { ($0.name, $0.value) })
+        headers.add(name: "Content-Length", value: String(response.body.count))
+        headers.add(name: "Connection", value: "close")
+        let head = HTTPResponseHead(
+            version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
