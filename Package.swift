@@ -14,10 +14,12 @@ let package = Package(
         .library(name: "WebSocketDriver", targets: ["WebSocketDriver"]),
         .library(name: "PermessageDeflate", targets: ["PermessageDeflate"]),
         .library(name: "FayeWebSocket", targets: ["FayeWebSocket"]),
+        .library(name: "EventStream", targets: ["EventStream"]),
         .library(name: "FayeEventSource", targets: ["FayeEventSource"]),
         .executable(name: "faye-server", targets: ["faye-server"]),
         .executable(name: "faye-client", targets: ["faye-client"]),
         .executable(name: "faye-autobahn-client", targets: ["faye-autobahn-client"]),
+        .executable(name: "faye-eventsource", targets: ["faye-eventsource"]),
         .library(name: "FayeVapor", targets: ["FayeVapor"]),
         .library(name: "FayeHummingbird", targets: ["FayeHummingbird"]),
         .executable(name: "faye-vapor-demo", targets: ["faye-vapor-demo"]),
@@ -90,10 +92,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The sans-IO `text/event-stream` parser (the EventSource client's), fuzzable alone.
+        .target(name: "EventStream", swiftSettings: strictSettings),
         .target(
             name: "FayeEventSource",
             dependencies: [
+                "EventStream",
                 "FayeWebSocket",
+                "WebSocketDriver",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -195,12 +203,24 @@ let package = Package(
         .executableTarget(
             name: "faye-client",
             dependencies: [
+                "FayeDemoSupport",
                 "FayeWebSocket",
                 "PermessageDeflate",
                 "WebSocketDriver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The EventSource client's command line (DESIGN §3): one JSON object per event.
+        .executableTarget(
+            name: "faye-eventsource",
+            dependencies: [
+                "FayeDemoSupport",
+                "FayeEventSource",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),
@@ -311,6 +331,11 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EventStreamTests",
+            dependencies: ["EventStream"],
             swiftSettings: strictSettings
         ),
         .testTarget(

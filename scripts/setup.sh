@@ -7,8 +7,9 @@
 #      usable Python 3.8-3.12 with venv and lib2to3 is on the PATH, Debian's python3 with
 #      python3-venv and python3-lib2to3.
 #   2. The project's Python virtual environment (.venv at the repository root, or $FAYE_VENV)
-#      with the pinned PyPI packages: `websockets` for the interoperability suite and the
-#      Autobahn|Testsuite ported to Python 3 (scripts/venv.sh does this part).
+#      with the pinned PyPI packages: `websockets`, `sse-starlette` and `uvicorn` for the
+#      interoperability suite and the Autobahn|Testsuite ported to Python 3 (scripts/venv.sh does
+#      this part).
 #
 # usage: scripts/setup.sh [--check]
 #   --check  install nothing: list what is missing and exit 1 if anything is.
@@ -22,7 +23,7 @@ check_only=false
 case "${1:-}" in
     "") ;;
     --check) check_only=true ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "usage: scripts/setup.sh [--check]" >&2; exit 2 ;;
 esac
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's Python virtual environment: .venv at the repository root (gitignored), or
 # $FAYE_VENV. It holds
-#   - Python `websockets`, the interoperability suite's peer (scripts/interop/requirements.txt);
+#   - the interoperability suite's Python peers (scripts/interop/requirements.txt): `websockets`,
+#     and `sse-starlette` with `starlette` and `uvicorn` (the eventsource group's SSE server);
 #   - the Autobahn|Testsuite (PyPI autobahntestsuite 25.10.1, Python 2 code) with its pinned
 #     dependencies (scripts/autobahn/requirements.txt), ported to Python 3 when installed:
 #     scripts/autobahn/port.py runs lib2to3 over it, applies scripts/autobahn/py3.patch (every
@@ -51,7 +52,7 @@ fingerprint() {
 stamp="$venv/.faye-stamp"
 up_to_date() {
     [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(fingerprint)" ] &&
-        "$venv/bin/python" -c 'import websockets, autobahntestsuite' >/dev/null 2>&1
+        "$venv/bin/python" -c 'import websockets, sse_starlette, uvicorn, autobahntestsuite' >/dev/null 2>&1
 }
 
 mode="${1:-}"

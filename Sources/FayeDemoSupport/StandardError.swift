@@ -11,10 +11,7 @@ public import Logging
 public enum FileHandleOutput {
     /// Writes `text` to file descriptor 2 at once.
     public static func standardError(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            _ = write(2, bytes.baseAddress, bytes.count)
-        }
+        StandardStream.write(2, text)
     }
 
     /// Logging to standard error at `info` for the whole process, and a logger named `label`:

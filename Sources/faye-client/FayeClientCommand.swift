@@ -1,4 +1,5 @@
 import ArgumentParser
+import FayeDemoSupport
 import FayeWebSocket
 import NIOConcurrencyHelpers
 import NIOPosix
@@ -133,47 +134,5 @@ struct FayeClientCommand: AsyncParsableCommand {
             }
         }
         return false
-    }
-}
-
-/// `Name: value` from the command line.
-enum HeaderLine {
-    static func parse(_ text: String) -> (String, String)? {
-        guard let colon = text.firstIndex(of: ":") else { return nil }
-        let name = String(text[..<colon]).trimmingSpaces()
-        guard !name.isEmpty else { return nil }
-        return (name, String(text[text.index(after: colon)...]).trimmingSpaces())
-    }
-}
-
-/// Unbuffered writes to a file descriptor, so every line is out as soon as it is printed.
-enum StandardStream {
-    static func write(_ descriptor: Int32, _ text: String) {
-        var text = text
-        text.withUTF8 { bytes in
-            guard let base = bytes.baseAddress else { return }
-            var offset = 0
-            while offset < bytes.count {
-                #if canImport(Glibc)
-                    let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
-                #else
-                    let written = Darwin.write(descriptor, base + offset, bytes.count - offset)
-                #endif
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                offset += written
-            }
-        }
-    }
-}
-
-extension String {
-    fileprivate func trimmingSpaces() -> String {
-        var slice = self[...]
-        while slice.first == " " || slice.first == "\t" { slice = slice.dropFirst() }
-        while slice.last == " " || slice.last == "\t" { slice = slice.dropLast() }
-        return String(slice)
     }
 }

@@ -23,7 +23,7 @@ struct ServerExecutableTests {
                 #expect(
                     Array(events.prefix(3))
                         == (42...44).map { ParsedEvent(type: "tick", data: "\($0)", lastEventID: "\($0)") })
-                #expect(EventStreamParser.parse(client.body).retry == 2500)
+                #expect(ReferenceStreamReader.parse(client.body).retry == 2500)
                 #expect(
                     client.body.starts(with: Array("retry: 2500\r\n\r\nevent: tick\r\nid: 42\r\ndata: 42\r\n\r\n".utf8))
                 )

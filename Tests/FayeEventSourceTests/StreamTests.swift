@@ -30,7 +30,7 @@ struct StreamTests {
                 "retry: 5000\r\n\r\nevent: upd\r\nid: 7\r\ndata: line1\r\ndata: line2\r\ndata: line3\r\ndata: line4\r\n\r\n"
                     + "data: \r\n\r\ndata: héllo ✓ 🎉\r\n\r\n:\r\n\r\n"
             )
-            let parsed = EventStreamParser.parse(client.body)
+            let parsed = ReferenceStreamReader.parse(client.body)
             #expect(parsed.retry == 5000)
             #expect(parsed.comments == 1)
             #expect(
@@ -111,7 +111,7 @@ struct StreamTests {
         options.pingInterval = .milliseconds(30)
         try await withLoopback(options: options) { loopback in
             let client = try await loopback.connect()
-            try await eventually("three pings") { EventStreamParser.parse(client.body).comments >= 3 }
+            try await eventually("three pings") { ReferenceStreamReader.parse(client.body).comments >= 3 }
             let source = try await loopback.source()
             await client.close()
             #expect(try await source.closed().reason == .connectionLost)
@@ -217,7 +217,7 @@ struct StreamTests {
             let seen = Array(firstEvents.prefix(3))
             #expect(seen.map(\.data) == ["1", "2", "3"])
             #expect(seen.allSatisfy { $0.type == "tick" && $0.lastEventID == $0.data })
-            #expect(EventStreamParser.parse(first.body).retry == 5000)
+            #expect(ReferenceStreamReader.parse(first.body).retry == 5000)
 
             // As a browser does: the last ID it saw goes back in Last-Event-ID.
             let lastID = seen.last!.lastEventID

@@ -19,8 +19,10 @@ struct ParsedEvent: Hashable, Sendable, CustomStringConvertible {
 
 /// The HTML standard's event-stream interpretation: lines end in CRLF, LF or CR; fields
 /// `event`, `data`, `id` (ignored with NUL), `retry` (ASCII digits only); comments; a blank line
-/// dispatches (nothing when the data buffer is empty). Fed the whole body each time.
-struct EventStreamParser {
+/// dispatches (nothing when the data buffer is empty). Fed the whole body each time. Written
+/// apart from the library's `EventStreamParser` on purpose: an independent reading of the
+/// server's output.
+struct ReferenceStreamReader {
     var events: [ParsedEvent] = []
     var retry: Int?
     var comments = 0
@@ -28,8 +30,8 @@ struct EventStreamParser {
     private var dataBuffer = ""
     private var eventType = ""
 
-    static func parse(_ body: [UInt8]) -> EventStreamParser {
-        var parser = EventStreamParser()
+    static func parse(_ body: [UInt8]) -> ReferenceStreamReader {
+        var parser = ReferenceStreamReader()
         var bytes = body[...]
         // A UTF-8 BOM is skipped at the start of the stream only.
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
@@ -202,7 +204,7 @@ struct StreamClient: Sendable {
     /// Waits until the body holds at least `count` events, and returns them all.
     func events(atLeast count: Int, timeout: Duration = .seconds(10)) async throws -> [ParsedEvent] {
         try await eventuallyValue("\(count) events", timeout: timeout) { () -> [ParsedEvent]? in
-            let events = EventStreamParser.parse(body).events
+            let events = ReferenceStreamReader.parse(body).events
             return events.count >= count ? events : nil
         }
     }

@@ -167,7 +167,7 @@ struct WireFormatTests {
             stream += try ServerSentEvent(data: sample, event: index.isMultiple(of: 2) ? "even" : nil, id: "\(index)")
                 .encoded()
         }
-        let parsed = EventStreamParser.parse(stream).events
+        let parsed = ReferenceStreamReader.parse(stream).events
         // Even an empty data line makes an event (with empty data).
         let expected = samples.enumerated().map { index, sample -> ParsedEvent in
             let normalised = sample.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(

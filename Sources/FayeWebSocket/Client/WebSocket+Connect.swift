@@ -117,7 +117,8 @@ extension WebSocket {
     }
 }
 
-/// Sets up one client connection on its event loop.
+/// Sets up one client connection on its event loop: the driver and the handler, then the
+/// transport.
 struct ClientConnector {
     let socket: WebSocket
     let url: String
@@ -125,7 +126,6 @@ struct ClientConnector {
     let clientOptions: WebSocketClientOptions
 
     func run() {
-        let loop = socket.eventLoop
         let collector = OutputCollector(allocator: ByteBufferAllocator())
         let driver: Driver
         do {
@@ -138,169 +138,8 @@ struct ClientConnector {
         socket.attach(handler)
         guard case .success(let target) = parsed else { return }
         // Messages name the URL without its credentials.
-        let shownURL = socket.url
-        var originTLS: TLSContext?
-        if target.isSecure {
-            do {
-                originTLS = try TLSContext.client(cached: clientOptions.tls)
-            } catch {
-                handler.connectionFailed(Self.failure(error, prefix: shownURL))
-                return
-            }
-        }
-        var proxy = clientOptions.proxy
-        if proxy == nil && clientOptions.proxyFromEnvironment {
-            proxy = ProxySettings.fromEnvironment(for: target, environment: ProcessEnvironment.current())
-        }
-        let endpoint: (host: String, port: Int)
-        var tunnel: ProxyConnect?
-        var proxyTLS: TLSContext?
-        let proxyOutput = OutputCollector(allocator: ByteBufferAllocator())
-        if let proxy {
-            do {
-                let connect = try ProxyConnect(proxyURL: proxy.url, target: target, headers: proxy.headers) {
-                    proxyOutput.append($0)
-                }
-                if connect.proxyUsesTLS {
-                    proxyTLS = try TLSContext.client(cached: proxy.tls)
-                }
-                tunnel = connect
-                endpoint = (connect.proxy.host, connect.proxy.port)
-            } catch {
-                handler.connectionFailed(Self.failure(error, prefix: shownURL))
-                return
-            }
-        } else {
-            endpoint = (target.host, target.port)
-        }
-
-        let bound = NIOLoopBound(handler, eventLoop: loop)
-        let tunnelBound = NIOLoopBound(tunnel, eventLoop: loop)
-        let proxyOutputBound = NIOLoopBound(proxyOutput, eventLoop: loop)
-        let originHost = target.host
-        let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(TimeAmount(clientOptions.connectTimeout))
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .channelInitializer { [originTLS, proxyTLS] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let handler = bound.value
-                    let sync = channel.pipeline.syncOperations
-                    if let tunnel = tunnelBound.value {
-                        let proxyName = Self.describeProxy(tunnel.proxy)
-                        if let proxyTLS {
-                            // TLS to the proxy: the CONNECT request (and its credentials) is held
-                            // until the proxy's certificate has been verified.
-                            try sync.addHandler(
-                                TLSHandler(
-                                    context: proxyTLS, serverHostname: tunnel.proxy.host, onHandshakeCompleted: nil)
-                            )
-                        }
-                        let proxyHandler = ProxyTunnelHandler(
-                            proxy: tunnel,
-                            collector: proxyOutputBound.value,
-                            onTunnel: { context, leftover in
-                                Self.enterTunnel(
-                                    context: context, handler: handler, leftover: leftover, tls: originTLS,
-                                    host: originHost)
-                            },
-                            onFailure: { kind, message in
-                                handler.connectionFailed(
-                                    WebSocketError(kind, message: "Network error: \(proxyName): \(message)"))
-                            }
-                        )
-                        try sync.addHandler(proxyHandler)
-                    } else if let originTLS {
-                        try sync.addHandler(Self.originTLSHandler(originTLS, host: originHost, handler: handler))
-                        try sync.addHandler(handler)
-                    } else {
-                        handler.start()
-                        try sync.addHandler(handler)
-                    }
-                }
-            }
-        let connecting = bootstrap.connect(host: endpoint.host, port: endpoint.port)
-        connecting.whenSuccess { _ in scheduleOpeningTimeout(handler: bound.value) }
-        connecting.whenFailure { error in
-            let (kind, text) = ConnectFailure.describe(error, host: endpoint.host, port: endpoint.port)
-            bound.value.connectionFailed(WebSocketError(kind, message: "Network error: \(shownURL): \(text)"))
-        }
-    }
-
-    /// The TLS handler to the origin: the WebSocket handshake starts only once the handshake
-    /// (and with it the verification of the server's certificate) has succeeded, so nothing of
-    /// the upgrade request, `Authorization` included, reaches a server that failed it.
-    private static func originTLSHandler(_ context: TLSContext, host: String, handler: WebSocketHandler) throws
-        -> TLSHandler
-    {
-        try TLSHandler(context: context, serverHostname: host, onHandshakeCompleted: { _ in handler.start() })
-    }
-
-    /// A proxy URL for messages: its scheme, host and port, no credentials.
-    private static func describeProxy(_ proxy: WebSocketURL) -> String {
-        let host = proxy.isIPv6Literal ? "[\(proxy.host)]" : proxy.host
-        return "\(proxy.isSecure ? "https" : "http")://\(host):\(proxy.port)"
-    }
-
-    /// The proxy opened the tunnel: TLS to the origin (for `wss:`) and the WebSocket handler
-    /// replace the proxy handler and get the bytes that followed the proxy's answer.
-    private static func enterTunnel(
-        context: ChannelHandlerContext,
-        handler: WebSocketHandler,
-        leftover: [UInt8],
-        tls: TLSContext?,
-        host: String
-    ) {
-        let sync = context.pipeline.syncOperations
-        do {
-            if let tls {
-                let tlsHandler = try originTLSHandler(tls, host: host, handler: handler)
-                try sync.addHandler(tlsHandler, position: .after(context.handler))
-                try sync.addHandler(handler, position: .after(tlsHandler))
-            } else {
-                handler.start()
-                try sync.addHandler(handler, position: .after(context.handler))
-            }
-            if !leftover.isEmpty {
-                var buffer = context.channel.allocator.buffer(capacity: leftover.count)
-                buffer.writeBytes(leftover)
-                context.fireChannelRead(NIOAny(buffer))
-                context.fireChannelReadComplete()
-            }
-            sync.removeHandler(context: context, promise: nil)
-        } catch {
-            handler.connectionFailed(failure(error, prefix: handler.socket.url))
-            context.close(promise: nil)
-        }
-    }
-
-    /// A client-side setup failure (a TLS context that could not load, a bad proxy URL).
-    private static func failure(_ error: any Error, prefix: String) -> WebSocketError {
-        let kind: WebSocketError.Kind
-        switch error {
-        case let error as TLSError: kind = .tls(error)
-        case let error as ProxyError: kind = .proxy(error)
-        default: kind = .invalidURL
-        }
-        return WebSocketError(kind, message: "Network error: \(prefix): \(error)")
-    }
-
-    /// Once connected, the rest of the opening (proxy tunnel, TLS, handshake) must also finish
-    /// within the connect timeout.
-    private func scheduleOpeningTimeout(handler: WebSocketHandler) {
-        let timeout = clientOptions.connectTimeout
-        let socket = self.socket
-        let bound = NIOLoopBound(handler, eventLoop: socket.eventLoop)
-        let timer = socket.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
-            guard socket.readyState == .connecting else { return }
-            let milliseconds =
-                timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-            bound.value.connectionFailed(
-                WebSocketError(
-                    .connectTimeout(timeout),
-                    message: "Network error: \(socket.url): the connection did not open within \(milliseconds) ms"))
-        }
-        // Cancelled as soon as the socket opens or closes, so a long timeout keeps nothing.
-        socket.openFuture().whenComplete { _ in timer.cancel() }
+        ClientTransport(target: target, shownURL: socket.url, options: clientOptions, eventLoop: socket.eventLoop)
+            .open(handler)
     }
 
     private func failEarly(_ error: WebSocketError) {
@@ -310,9 +149,19 @@ struct ClientConnector {
     }
 }
 
+extension WebSocketHandler: ClientConnectionHandler {
+    func channelHandlers() -> [any ChannelHandler] { [self] }
+
+    var isOpening: Bool { socket.readyState == .connecting }
+
+    func whenOpeningEnds(_ body: @escaping @Sendable () -> Void) {
+        socket.openFuture().whenComplete { _ in body() }
+    }
+}
+
 /// Clear messages for connection failures.
-enum ConnectFailure {
-    static func describe(_ error: any Error, host: String, port: Int) -> (WebSocketError.Kind, String) {
+package enum ConnectFailure {
+    package static func describe(_ error: any Error, host: String, port: Int) -> (WebSocketError.Kind, String) {
         switch error {
         case let error as NIOConnectionError:
             if let dns = error.dnsAAAAError ?? error.dnsAError {

@@ -1,8 +1,8 @@
 /// Base64 with the standard alphabet and padding (RFC 4648 §4), for `Sec-WebSocket-Key` and
 /// `Sec-WebSocket-Accept` (RFC 6455 §4.1, §4.2.2).
-enum Base64 {
+package enum Base64 {
     /// `bytes` encoded as base64, padded with `=` to a multiple of four characters.
-    static func encode(_ bytes: some Collection<UInt8>) -> String {
+    package static func encode(_ bytes: some Collection<UInt8>) -> String {
         var output: [UInt8] = []
         output.reserveCapacity((bytes.count + 2) / 3 * 4)
         var iterator = bytes.makeIterator()
