@@ -16,6 +16,7 @@ let fuzzTargets: [(name: String, products: [String])] = [
     ("FuzzExtensionHeader", ["WebSocketExtensions", "PermessageDeflate"]),
     ("FuzzInflate", ["WebSocketExtensions", "PermessageDeflate"]),
     ("FuzzDraft76", ["WebSocketDriver"]),
+    ("FuzzEventStream", ["EventStream"]),
 ]
 
 let package = Package(

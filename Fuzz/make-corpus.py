@@ -170,6 +170,26 @@ def main():
     ]:
         write("FuzzDraft76", name, bytes([flags, 0x02]) + KEY1.encode() + b"\n" + KEY2.encode() + b"\n" + rest)
 
+    # flags (bits 0-1 line bound, 2-3 event bound, 4 resumed ID), chunking seed, line byte,
+    # event byte, then the stream.
+    for name, flags, seed, line, event, stream in [
+        ("basic", 0x00, 0x03, 0, 0, b"event: greeting\ndata: hello\nid: 1\n\n"),
+        ("bom", 0x00, 0x01, 0, 0, b"\xef\xbb\xbfdata: after the mark\n\n\xef\xbb\xbfdata: text\n\n"),
+        ("partial-bom", 0x00, 0x00, 0, 0, b"\xef\xbbdata: x\n\n"),
+        ("cr-only", 0x00, 0x02, 0, 0, b"event: a\rdata: 1\rdata: 2\r\rdata: 3\r\r"),
+        ("crlf-split", 0x00, 0x00, 0, 0, b"data: a\r\n\r\nid: 7\r\ndata: b\r\n\r\n\r\n"),
+        ("nul-in-id", 0x10, 0x04, 0, 0, b"id: a\x00b\ndata: x\n\nid: ok\n\nid\ndata: y\n\n"),
+        ("retry", 0x00, 0x05, 0, 0, b"retry: 3000\nretry: 10a\nretry: 1 0\nretry:\nretry: 99999999999999999999999\n\n"),
+        ("long-line", 0x01, 0x06, 24, 0, b"data: short\n\ndata: " + b"a" * 40 + b"\n\n"),
+        ("long-event", 0x05, 0x07, 200, 12, b"data: abc\ndata: def\n\ndata: abcd\ndata: efgh\ndata: ijkl\n\n"),
+        ("multi-line", 0x00, 0x02, 0, 0, b"data: a\ndata:\ndata:  b\ndata:c\n\ndata\n\n"),
+        ("comments", 0x00, 0x11, 0, 0, b": a comment\n:\ndata: x\nfoo\nfoo: bar\n:data: no\n\n"),
+        ("invalid-utf8", 0x0A, 0x13, 16, 16, b"data: \xff\xc3(\xe2\x82\n\xf0\x9f\x98\x80\nevent: \xc0\x80\n\n"),
+        ("unfinished", 0x03, 0x0B, 0, 0, b"data: x\n\ndata: dropped\nid: 9"),
+        ("word-scan", 0x02, 0x0E, 64, 0, b"data: 0123456789abcdef0123456789abcdef\rdata: 01234567\n\n"),
+    ]:
+        write("FuzzEventStream", name, bytes([flags, seed, line, event]) + stream)
+
 
 if __name__ == "__main__":
     main()

@@ -13,6 +13,7 @@ articles={
  'Own-NIO-Pipeline':'FayeWebSocket/FayeWebSocket.docc/ServingFromYourPipeline.md',
  'Client-TLS-Proxy':'FayeWebSocket/FayeWebSocket.docc/ConnectingSecurely.md',
  'Embedded-Server':'FayeEventSource/FayeEventSource.docc/ServingWebSocketsAndEvents.md',
+ 'EventSource-Client':'FayeEventSource/FayeEventSource.docc/StreamingFromAnLLMEndpoint.md',
 }
 for name,target in articles.items():
     src=open(f'{root}/Docs/Guides/{name}.md').read()

@@ -265,11 +265,43 @@ public struct EventStreamParser: Sendable {
         defer { eventType = nil }
         guard !data.isEmpty else { return }
         let text = data.withUnsafeBufferPointer { bytes in
-            String(decoding: UnsafeBufferPointer(rebasing: bytes.dropLast()), as: UTF8.self)
+            Self.string(UnsafeBufferPointer(rebasing: bytes.dropLast()))
         }
         let type = eventType.flatMap { $0.isEmpty ? nil : $0 } ?? "message"
         outputs.append(.event(MessageEvent(type: type, data: text, lastEventID: lastEventID)))
         Self.clear(&data)
+    }
+
+    /// The bytes as a `String`, invalid UTF-8 repaired with U+FFFD as the standard says. ASCII
+    /// text (JSON, most event data) is recognised eight bytes at a time and copied without a
+    /// second look where the standard library can adopt known-ASCII bytes.
+    private static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *), isASCII(bytes) {
+            return String(copying: UTF8Span(unchecked: bytes.span, isKnownASCII: true))
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Whether every byte is below 0x80.
+    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        var index = 0
+        var high: UInt64 = 0
+        while index &+ 32 <= bytes.count {
+            high |=
+                raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                | raw.loadUnaligned(fromByteOffset: index &+ 8, as: UInt64.self)
+                | raw.loadUnaligned(fromByteOffset: index &+ 16, as: UInt64.self)
+                | raw.loadUnaligned(fromByteOffset: index &+ 24, as: UInt64.self)
+            index &+= 32
+        }
+        var tail: UInt8 = 0
+        while index < bytes.count {
+            tail |= base[index]
+            index &+= 1
+        }
+        return (high & 0x8080_8080_8080_8080) == 0 && tail < 0x80
     }
 
     /// The value of a `retry` field made only of ASCII digits (saturating), else `nil`.
@@ -295,12 +327,21 @@ public struct EventStreamParser: Sendable {
 
         init(_ name: UnsafeBufferPointer<UInt8>) {
             switch name.count {
-            case 4 where name.elementsEqual("data".utf8): self = .data
-            case 5 where name.elementsEqual("event".utf8): self = .event
-            case 2 where name.elementsEqual("id".utf8): self = .id
-            case 5 where name.elementsEqual("retry".utf8): self = .retry
+            case 4 where Self.matches(name, "data"): self = .data
+            case 5 where Self.matches(name, "event"): self = .event
+            case 2 where Self.matches(name, "id"): self = .id
+            case 5 where Self.matches(name, "retry"): self = .retry
             default: self = .other
             }
+        }
+
+        /// Byte-for-byte equality with an ASCII name of the same length (no generic collection
+        /// comparison on this path: it runs for every line).
+        @inline(__always)
+        private static func matches(_ name: UnsafeBufferPointer<UInt8>, _ expected: StaticString) -> Bool {
+            let bytes = expected.utf8Start
+            for index in 0..<name.count where name[index] != bytes[index] { return false }
+            return true
         }
     }
 }

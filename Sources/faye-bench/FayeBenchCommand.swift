@@ -10,7 +10,7 @@ struct FayeBenchCommand: AsyncParsableCommand {
         abstract: "Speed and memory of swift-faye against NIO's WebSocket stack, side by side in one run.",
         subcommands: [
             ParseCommand.self, FrameCommand.self, DeflateCommand.self, EchoCommand.self, HostsCommand.self,
-            IdleCommand.self,
+            IdleCommand.self, EventStreamCommand.self,
             AllCommand.self, IdleProbeCommand.self,
         ]
     )
@@ -132,6 +132,19 @@ struct IdleCommand: AsyncParsableCommand {
     }
 }
 
+struct EventStreamCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eventstream",
+        abstract: "The EventSource client: parsing in memory against memchr, and events end to end on loopback.")
+    @OptionGroup var options: BenchOptions
+
+    func run() async throws {
+        let report = Report(json: options.json)
+        try await EventStreamBench(settings: options.settings).run(into: report)
+        report.printTables()
+    }
+}
+
 struct AllCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "all",
@@ -153,6 +166,7 @@ struct AllCommand: AsyncParsableCommand {
         try await EchoBench(settings: settings).run(into: report)
         try await HostBench(settings: settings).run(into: report)
         try IdleBench(settings: settings, connections: nil).run(into: report)
+        try await EventStreamBench(settings: settings).run(into: report)
         report.printTables()
         if let writeDocs {
             let elapsed = ContinuousClock.now - started

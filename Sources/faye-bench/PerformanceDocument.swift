@@ -103,6 +103,43 @@ struct PerformanceDocument {
                         + "\(Format.figure(deflate.reference)) MB/s)",
                     reached: deflate.ratio >= 0.9))
         }
+        targets += eventStreamTargets
+        return targets
+    }
+
+    /// The EventSource client's targets: parsing speed, events end to end, client CPU.
+    private var eventStreamTargets: [Target] {
+        var targets: [Target] = []
+        for size in ["1 KiB", "16 KiB"] {
+            let description = "eventstream: parse ≥ 1 GB/s, \(size) JSON events"
+            if let parse = row("eventstream", "text \(size) events json", "GB/s") {
+                targets.append(
+                    Target(
+                        description: description, measured: "\(Format.figure(parse.ours)) GB/s",
+                        reached: parse.ours >= 1))
+            } else {
+                targets.append(Target(description: description, measured: "not measured", reached: nil))
+            }
+        }
+        let endToEnd = "eventstream: ≥ 10,000 events/s end to end on loopback"
+        if let rate = row("eventstream", "text 32 B events end to end", "events/s") {
+            targets.append(
+                Target(
+                    description: endToEnd, measured: "\(Format.figure(rate.ours)) events/s",
+                    reached: rate.ours >= 10_000))
+        } else {
+            targets.append(Target(description: endToEnd, measured: "not measured", reached: nil))
+        }
+        let cpu = "eventstream: 10,000 events/s cost the client under one core"
+        if let cost = row("eventstream", "text 32 B events end to end client CPU", "CPU s per 10k events") {
+            targets.append(
+                Target(
+                    description: cpu,
+                    measured: "\(Format.fixed(cost.ours * 100, decimals: 2)) % of a core",
+                    reached: cost.ours < 1))
+        } else {
+            targets.append(Target(description: cpu, measured: "not measured", reached: nil))
+        }
         return targets
     }
 
@@ -237,6 +274,19 @@ struct PerformanceDocument {
           `faye-server`, each its own process started with `--port 0` and its defaults (event
           loop threads as many as cores, permessage-deflate offered), alternating run by run. The
           reference is `faye-server`: a ratio of 1 means hosting costs nothing per message.
+        - **eventstream**: the EventSource client. GB/s rows: `EventStreamParser` over a stream of
+          `event:`/`id:`/`data:` events fed in 64 KiB chunks, every event made into a
+          `MessageEvent` with `String`s; reference: `memchr` finding each LF in the same bytes,
+          the floor under any event-stream parser (no CR handling, no fields, no strings), so
+          the ratio says how far from a bare scan we are, not a competitor. `json`: ASCII
+          JSON-shaped data (what APIs stream; its `String` is a copy once the bytes are known to
+          be ASCII); `prose`: the text corpus below (the standard library's UTF-8 repair pass
+          makes its `String`). At 32 B per event the cost is per event (a `String` per event),
+          so GB/s is low while events/s is high. `end to end`: a `FayeServer` queues 200,000
+          events of 32 B; ours is an `EventSourceClient` with a listener, the reference a raw NIO
+          client counting blank lines; both on one event loop thread whose CPU time is read
+          before and after (`client CPU`: CPU seconds per 10,000 events, so a figure under 1
+          means 10,000 events/s take under one core).
         - **text corpus**: English-like prose from a fixed word list with about one word in
           twenty accented or non-Latin (so a multi-byte character every hundred bytes or so),
           generated from a fixed seed: the same bytes on every run.

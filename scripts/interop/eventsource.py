@@ -7,6 +7,10 @@ servers nobody here wrote, and across a restart of faye-server.
      body and a bearer token, as an LLM API streams tokens, which is not sent again once it ended.
   2. faye-server's `tick` stream: faye-server is stopped (SIGTERM) after about 15 events and
      started again on the same port; the ids must go on 1..40 without a gap or a repeat.
+  3. TLS and proxies: faye-server over https with a certificate from the run's CA (trusted with
+     --ca-file, refused by the system's trust, accepted with --insecure), and through a tinyproxy
+     of its own that asks for Basic credentials (http: and https: through its CONNECT tunnel; no
+     credentials: the 407 is fatal). tinyproxy's log must show each CONNECT.
 
 Each run of the tool has its own timeout; its stdout must be JSON lines
 {"type": ..., "data": ..., "id": ...}.
@@ -43,6 +47,18 @@ RESTART_CHECKS = [
     "disconnection reported on stderr",
 ]
 
+TLS_PROXY_CHECKS = [
+    "https with --ca-file",
+    "https untrusted refused",
+    "https --insecure",
+    "through tinyproxy with credentials",
+    "https through tinyproxy with credentials",
+    "proxy without credentials refused",
+]
+TLS_PROXY_EVENTS = 3
+TLS_PROXY_SERVER_ARGUMENTS = ["--sse-interval", "50"]
+PROXY_CREDENTIALS = ("interop", "s3cret")  # tinyproxy's BasicAuth
+
 # What the tool must print for GET /events: the default type is "message", an event without an
 # id keeps the last one in force.
 EXPECTED_EVENTS = []
@@ -68,13 +84,23 @@ class Run:
 
     def status(self):
         """A short account for a check's detail."""
-        exit_text = f"exit {self.returncode}" if self.returncode is not None else "killed after its timeout"
+        if self.returncode is None:
+            exit_text = "killed after its timeout"
+        elif self.returncode < 0:
+            try:
+                exit_text = f"crashed ({signal.Signals(-self.returncode).name})"
+            except ValueError:
+                exit_text = f"killed by signal {-self.returncode}"
+        else:
+            exit_text = f"exit {self.returncode}"
         text = f"{exit_text}, {len(self.events)} events"
         if self.unparsable:
             text += f", unparsable stdout {self.unparsable[:2]!r}"
         message = self.stderr.strip().splitlines()
-        if message:
-            text += f", stderr: {message[-1][:200]!r}"
+        # A crash ends its stderr with a backtrace: its fatal error line says more.
+        fatal = [line for line in message if "Fatal error" in line]
+        if fatal or message:
+            text += f", stderr: {(fatal or message)[-1][:300]!r}"
         return text
 
 
@@ -349,10 +375,109 @@ async def across_faye_server_restart(suite, group):
                  f"no stderr line ends in '; reconnecting' (stderr: {result.stderr.strip()[-200:]!r})", 0.0)
 
 
-async def run(suite, sse_group, restart_group):
-    """Both parts; one that cannot start fails its own group only."""
+# MARK: TLS and proxy
+
+
+def ticks(count):
+    """faye-server's stream from a fresh connection."""
+    return [{"type": "tick", "data": str(n), "id": str(n)} for n in range(1, count + 1)]
+
+
+async def over_tls_and_proxy(suite, group, pki, start_proxy):
+    """faye-eventsource to faye-server over https (the run's CA: pki/ca.pem, the server's certificate
+    pki/localhost.pem valid for localhost and 127.0.0.1) and through a tinyproxy with Basic
+    credentials, started here by start_proxy(credentials) -> (process, "http://127.0.0.1:PORT", log)."""
+    ca = str(pki / "ca.pem")
+    tls = ["--tls-cert", str(pki / "localhost.pem"), "--tls-key", str(pki / "localhost.key")]
+    tool = Tool(suite)
+    processes = []
+    try:
+        https_server, https_port = await suite.start_faye_server(
+            "faye-server-eventsource-https", *tls, *TLS_PROXY_SERVER_ARGUMENTS, binary="faye-server")
+        processes.append(https_server)
+        http_server, http_port = await suite.start_faye_server(
+            "faye-server-eventsource-http", *TLS_PROXY_SERVER_ARGUMENTS, binary="faye-server")
+        processes.append(http_server)
+        https_url, http_url = f"https://127.0.0.1:{https_port}/", f"http://127.0.0.1:{http_port}/"
+        max_events = ["--max-events", str(TLS_PROXY_EVENTS)]
+        expected = ticks(TLS_PROXY_EVENTS)
+
+        def received(result, what):
+            ok = result.returncode == 0 and result.events == expected and not result.unparsable
+            detail = (f"ids {', '.join(event['id'] for event in result.events)}, {what}" if ok else
+                      f"{result.status()}; {first_difference(result.events, expected)}")
+            return ok, detail
+
+        def refused(result, needle):
+            ok = result.returncode == 1 and not result.events and not result.unparsable and needle in result.stderr
+            detail = result.status()
+            if result.returncode == 1 and needle not in result.stderr:
+                detail += f"; the message does not mention {needle!r}"
+            return ok, detail
+
+        check = "https with --ca-file"
+        result = await tool.run("https-ca-file", https_url, "--ca-file", ca, *max_events)
+        ok, detail = received(result, "the certificate verified against the run's CA")
+        suite.report(group, check, ok, detail, result.seconds)
+
+        # The system's trust does not know the run's CA: a verification failure, and no retry.
+        check = "https untrusted refused"
+        result = await tool.run("https-untrusted", https_url, *max_events)
+        ok, detail = refused(result, "certificate verify failed")
+        suite.report(group, check, ok, detail, result.seconds)
+
+        check = "https --insecure"
+        result = await tool.run("https-insecure", https_url, "--insecure", *max_events)
+        ok, detail = received(result, "the certificate not verified")
+        suite.report(group, check, ok, detail, result.seconds)
+
+        user, password = PROXY_CREDENTIALS
+        proxy_process, proxy_url, proxy_log = await start_proxy(PROXY_CREDENTIALS)
+        processes.append(proxy_process)
+        authenticated = proxy_url.replace("http://", f"http://{user}:{password}@", 1)
+
+        async def connects(port, mark, settle=0.2):
+            """The CONNECT requests to 127.0.0.1:port that tinyproxy logged after `mark` characters."""
+            await asyncio.sleep(settle)  # tinyproxy writes its log line as it reads the request
+            text = proxy_log.read_text(errors="replace")[mark:] if proxy_log.exists() else ""
+            return sum(1 for line in text.splitlines() if f"CONNECT 127.0.0.1:{port} " in line)
+
+        def log_mark():
+            return len(proxy_log.read_text(errors="replace")) if proxy_log.exists() else 0
+
+        for check, name, url, port, extra, what in (
+            ("through tinyproxy with credentials", "proxy-http", http_url, http_port, [], "http:"),
+            ("https through tinyproxy with credentials", "proxy-https", https_url, https_port, ["--ca-file", ca],
+             "https: with --ca-file"),
+        ):
+            mark = log_mark()
+            result = await tool.run(name, url, "--proxy", authenticated, *extra, *max_events)
+            tunnels = await connects(port, mark)
+            ok, detail = received(result, f"{what} through tinyproxy's CONNECT tunnel (Basic credentials)")
+            if tunnels < 1:
+                ok, detail = False, f"{detail}; tinyproxy logged no CONNECT to port {port}"
+            suite.report(group, check, ok, detail, result.seconds)
+
+        # Without credentials tinyproxy answers 407: fatal, so a single CONNECT.
+        check = "proxy without credentials refused"
+        mark = log_mark()
+        result = await tool.run("proxy-no-credentials", http_url, "--proxy", proxy_url, *max_events)
+        tunnels = await connects(http_port, mark, settle=0.5)  # a retry would show too
+        ok, detail = refused(result, "407")
+        detail += f"; {tunnels} CONNECT(s) logged by tinyproxy"
+        if tunnels != 1:
+            ok = False
+        suite.report(group, check, ok, detail, result.seconds)
+    finally:
+        for process in processes:
+            await suite.stop(process)
+
+
+async def run(suite, sse_group, restart_group, tls_group=None, pki=None, start_proxy=None):
+    """Every part; one that cannot start fails its own group only."""
     for group, part in ((sse_group, lambda: against_sse_starlette(suite, sse_group, sys.executable)),
-                        (restart_group, lambda: across_faye_server_restart(suite, restart_group))):
+                        (restart_group, lambda: across_faye_server_restart(suite, restart_group)),
+                        (tls_group, lambda: over_tls_and_proxy(suite, tls_group, pki, start_proxy))):
         if group is None:
             continue
         try:

@@ -6,8 +6,9 @@
      permessage-deflate in ten configurations; `wss:` against a Python TLS server with a CA made
      now; our client and the Python client through tinyproxy.
   3. Headless Chromium against faye-server's demo page (see browser.py).
-  4. Our EventSource client (faye-eventsource) against sse-starlette on uvicorn, and across a
-     restart of faye-server on the same port (see eventsource.py and sse_server.py).
+  4. Our EventSource client (faye-eventsource) against sse-starlette on uvicorn, across a
+     restart of faye-server on the same port, and to faye-server over https and through a
+     tinyproxy with Basic credentials (see eventsource.py and sse_server.py).
 
 Every peer runs as a separate process on loopback. Each check has its own timeout, the whole
 run an overall bound. One line per check; the exit status is non-zero on any failure, on any
@@ -507,7 +508,7 @@ async def peer_servers(suite: Suite, parallel: int):
 
 
 async def make_pki(directory: Path):
-    """A CA made now, a server certificate for localhost and one for another name."""
+    """A CA made now, a server certificate for localhost (and 127.0.0.1) and one for another name."""
     async def openssl(*arguments):
         process = await asyncio.create_subprocess_exec(
             "openssl", *arguments, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
@@ -521,10 +522,11 @@ async def make_pki(directory: Path):
     await openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                   "-keyout", path("ca.key"), "-out", path("ca.pem"), "-days", "2", "-subj", "/CN=faye interop CA",
                   "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-    for serial, (name, dns) in enumerate((("localhost", "localhost"), ("wrong-name", "wrong-name.example")), 1):
+    for serial, (name, dns, alt) in enumerate((("localhost", "localhost", "DNS:localhost,IP:127.0.0.1"),
+                                               ("wrong-name", "wrong-name.example", "DNS:wrong-name.example")), 1):
         (directory / f"{name}.ext").write_text(
             "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
-            f"subjectAltName=DNS:{dns}\n")
+            f"subjectAltName={alt}\n")
         await openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                       "-keyout", path(f"{name}.key"), "-out", path(f"{name}.csr"), "-subj", f"/CN={dns}")
         await openssl("x509", "-req", "-in", path(f"{name}.csr"), "-CA", path("ca.pem"), "-CAkey", path("ca.key"),
@@ -581,19 +583,24 @@ async def secure_and_proxied(suite: Suite, proxy_url, pki: Path | None, pki_erro
                                  extra=["--proxy", proxy_url], checks=PROXY_SUBSET)
 
 
-async def start_tinyproxy(suite: Suite, directory: Path):
-    """tinyproxy on a free port (it cannot bind port 0 and report it), any CONNECT port allowed."""
+async def start_tinyproxy(suite: Suite, directory: Path, name="tinyproxy", credentials=None):
+    """tinyproxy on a free port (it cannot bind port 0 and report it), any CONNECT port allowed;
+    with credentials (user, password), only for a client that sends them (Basic). Its log is
+    directory/NAME.log."""
     import socket
 
     for _ in range(5):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        config = directory / "tinyproxy.conf"
-        log = directory / "tinyproxy.log"
+        config = directory / f"{name}.conf"
+        log = directory / f"{name}.log"
         # No ConnectPort line: CONNECT to any port is allowed.
-        config.write_text(f'Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 50\nLogLevel Info\nLogFile "{log}"\n')
-        process = await suite.spawn("tinyproxy", find_tinyproxy(), "-d", "-c", str(config))
+        text = f'Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 50\nLogLevel Info\nLogFile "{log}"\n'
+        if credentials:
+            text += f"BasicAuth {credentials[0]} {credentials[1]}\n"
+        config.write_text(text)
+        process = await suite.spawn(name, find_tinyproxy(), "-d", "-c", str(config))
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and process.returncode is None:
             try:
@@ -676,6 +683,14 @@ each after one request. The POST stream carries a JSON body and a bearer token, 
 against the `tick` stream; after {eventsource.RESTART_AFTER} events `faye-server` is stopped and
 started again on the same port, and the ids must be 1..{eventsource.RESTART_TOTAL} without a gap
 or a repeat.
+
+**`faye-eventsource` → `faye-server` over https and through tinyproxy**
+({', '.join(eventsource.TLS_PROXY_CHECKS)}): `faye-server` serves https with a certificate for
+127.0.0.1 from the CA made at test time; the tool verifies it with `--ca-file`, refuses it with
+the system's trust (certificate verification failure, exit 1) and accepts it with `--insecure`.
+A tinyproxy of its own asks for Basic credentials: with them in the proxy URL the tool gets the
+events over `http:` and `https:` (tinyproxy's log must show the CONNECT); without them the 407 is
+fatal after a single CONNECT.
 """
     (ROOT / "Docs" / "Interop.md").write_text(text)
     readme = ROOT / "README.md"
@@ -743,14 +758,15 @@ async def run(arguments):
             await guarded(suite, "clients", peer_clients(suite, proxy_url))
         if wanted("servers"):
             await guarded(suite, "servers", peer_servers(suite, arguments.parallel))
-        if runs_secure:
-            pki, pki_error = None, None
+        pki, pki_error = None, None
+        if runs_secure or wanted("eventsource"):  # each group that needs the test CA gets it alone too
             try:
                 if suite.versions.get("openssl"):
                     await make_pki(work)
                     pki = work
             except Exception as error:
                 pki_error = error
+        if runs_secure:
             await guarded(suite, "wss", secure_and_proxied(suite, proxy_url, pki, pki_error))
         if wanted("browser"):
             import browser
@@ -770,9 +786,24 @@ async def run(arguments):
             restart_group = suite.group("eventsource/faye-server", "faye-server (restarted)", "this build",
                                         "SSE server ← faye-eventsource, restarted on the same port",
                                         eventsource.RESTART_CHECKS)
+            tls_group = suite.group("eventsource/tls-proxy", "faye-server (https) and tinyproxy (Basic auth)",
+                                    suite.versions["tinyproxy"] and f"tinyproxy {suite.versions['tinyproxy']}",
+                                    "https and CONNECT proxy ← faye-eventsource, CA made at test time",
+                                    eventsource.TLS_PROXY_CHECKS)
             if missing_peers(suite, sse_group, "sse-starlette", "starlette", "uvicorn"):
                 sse_group = None
-            await guarded(suite, "eventsource", eventsource.run(suite, sse_group, restart_group))
+            if missing_peers(suite, tls_group, "openssl", "tinyproxy"):
+                tls_group = None
+            elif pki is None:
+                suite.report(tls_group, "test CA", False, f"could not make the test CA: {pki_error}")
+                tls_group = None
+
+            async def start_proxy(credentials):
+                process, url = await start_tinyproxy(suite, work, "tinyproxy-eventsource", credentials)
+                return process, url, work / "tinyproxy-eventsource.log"
+
+            await guarded(suite, "eventsource", eventsource.run(suite, sse_group, restart_group, tls_group, pki,
+                                                                start_proxy))
     finally:
         if proxy_process is not None:
             await suite.stop(proxy_process)

@@ -38,10 +38,12 @@ import WebSocketDriver
 /// text/event-stream` fails the source without reconnecting; `204 No Content` closes it without
 /// an error (the server says there is nothing more); redirects are followed.
 ///
-/// Every member may be used from any thread; events are delivered on ``eventLoop``. Events of a
-/// type nobody listens to are dropped (add listeners right after creating the source: the
-/// connection starts on the event loop, after them); the ``events`` sequence, once taken, gets
-/// every event.
+/// Every member may be used from any thread; events are delivered on ``eventLoop``. Open and
+/// error events that happen before the first listener of their kind is added are kept for it
+/// (the first 16), so a connection that fails at once is still reported. Events of a type
+/// nobody listens to are dropped, as in a browser: add listeners right after creating the
+/// source (the connection starts on the event loop, after them). The ``events`` sequence, once
+/// taken, gets every event.
 public final class EventSourceClient: Sendable {
     /// The states of an EventSource, with the W3C values.
     public enum ReadyState: Int, Sendable, Hashable, CustomStringConvertible {
@@ -91,6 +93,8 @@ public final class EventSourceClient: Sendable {
         var error = ListenerList<EventSourceClientError>()
         var typed: [String: ListenerList<MessageEvent>] = [:]
         var events: EventSourceClientEvents?
+        /// Events dispatched before ``EventSourceClient/events`` was first read (bounded).
+        var earlyEvents: [MessageEvent] = []
 
         /// The listeners of one event type.
         subscript(listenersFor type: String) -> ListenerList<MessageEvent> {
@@ -219,20 +223,29 @@ public final class EventSourceClient: Sendable {
 
     /// Every event, as an `AsyncSequence` with backpressure: when the consumer falls
     /// ``EventSourceClientOptions/eventBufferLimit`` events behind, the client stops reading
-    /// until it has caught up halfway. Events dispatched before the first access are not in it.
+    /// until it has caught up halfway. Events dispatched before the first access are kept for it
+    /// (the latest ``EventSourceClientOptions/eventBufferLimit``; without backpressure until
+    /// then, so a source used only through listeners never stalls on a sequence nobody reads).
     ///
     /// It ends (`nil`) after ``close()`` or a `204`, and throws the ``EventSourceClientError``
     /// that closed the source. Reconnections are invisible to it. It has one consumer: a second
     /// iteration throws ``EventSourceClientError/Kind/eventsAlreadyIterated``.
     public var events: EventSourceClientEvents {
-        state.withLockedValue { state in
-            if let events = state.events { return events }
+        let (events, made) = state.withLockedValue { state -> (EventSourceClientEvents, Bool) in
+            if let events = state.events { return (events, false) }
             let events = EventSourceClientEvents(
-                bufferLimit: options.eventBufferLimit, delegate: EventsDelegate(client: self),
-                finished: state.readyState == .closed, failure: state.failure)
+                bufferLimit: options.eventBufferLimit, delegate: EventsDelegate(client: self))
+            // Handed over under the lock: an event the loop dispatches next comes after them.
+            for event in state.earlyEvents { _ = events.yield(event) }
+            state.earlyEvents = []
+            if state.readyState == .closed { events.finish(throwing: state.failure) }
             state.events = events
-            return events
+            return (events, true)
         }
+        if made && events.isPaused {
+            eventLoop.execute { self.state.withLockedValue { $0.connection }?.value.pauseReading() }
+        }
+        return events
     }
 
     // MARK: - Connections (on the event loop)
@@ -259,7 +272,7 @@ public final class EventSourceClient: Sendable {
             state.readyState = .open
             state.redirects = 0
             state.openedAt = eventLoop.now
-            return state.open.current
+            return state.open.dispatchKeeping(())
         }
         listeners?.callAll(())
     }
@@ -326,7 +339,7 @@ public final class EventSourceClient: Sendable {
             if let limit = policy.maxAttempts, state.failures > limit { return .gaveUp }
             let delay = policy.delay(
                 reconnectionTime: state.reconnectionTime, failures: state.failures, random: random())
-            return .retry(after: delay, listeners: state.error.current)
+            return .retry(after: delay, listeners: state.error.dispatchKeeping(error))
         }
         let delay: Duration
         let listeners: ListenerList<EventSourceClientError>.Listeners
@@ -364,7 +377,7 @@ public final class EventSourceClient: Sendable {
             state.failure = error
             let closing = Closing(
                 connection: state.connection, timer: state.reconnectTimer, waiters: state.closeWaiters,
-                errorListeners: state.error.current, events: state.events)
+                errorListeners: error.map { state.error.dispatchKeeping($0) }, events: state.events)
             state.connection = nil
             state.reconnectTimer = nil
             state.closeWaiters = []
@@ -373,7 +386,7 @@ public final class EventSourceClient: Sendable {
         guard let closing else { return }
         closing.timer?.cancel()
         closing.connection?.value.cancel()
-        if let error { closing.errorListeners.callAll(error) }
+        if let error { closing.errorListeners?.callAll(error) }
         closing.events?.finish(throwing: error)
         for waiter in closing.waiters { waiter.succeed(error) }
     }
@@ -382,7 +395,7 @@ public final class EventSourceClient: Sendable {
         var connection: NIOLoopBound<EventSourceClientHandler>?
         var timer: Scheduled<Void>?
         var waiters: [EventLoopPromise<EventSourceClientError?>]
-        var errorListeners: ListenerList<EventSourceClientError>.Listeners
+        var errorListeners: ListenerList<EventSourceClientError>.Listeners?
         var events: EventSourceClientEvents?
     }
 
@@ -396,9 +409,14 @@ public final class EventSourceClient: Sendable {
     }
 
     private func deliver(_ event: MessageEvent) {
+        let limit = options.eventBufferLimit
         let (listeners, events) = state.withLockedValue { state in
             // A stream that delivers is not a failure: the backoff starts over.
             state.failures = 0
+            if state.events == nil {
+                if state.earlyEvents.count >= Swift.max(1, limit) { state.earlyEvents.removeFirst() }
+                state.earlyEvents.append(event)
+            }
             return (state.typed[event.type]?.current, state.events)
         }
         listeners?.callAll(event)
@@ -473,5 +491,16 @@ extension Substring {
         while slice.first == " " || slice.first == "\t" { slice = slice.dropFirst() }
         while slice.last == " " || slice.last == "\t" { slice = slice.dropLast() }
         return slice
+    }
+}
+
+extension ListenerList {
+    /// How many open or error events are kept for a first listener.
+    static var keptForFirstListener: Int { 16 }
+
+    /// The listeners for `event`; without any, keeps it for the first one (no more than
+    /// ``keptForFirstListener``: beyond, it is dropped).
+    mutating func dispatchKeeping(_ event: Event) -> Listeners {
+        bufferedCount >= Self.keptForFirstListener ? current : dispatch(event)
     }
 }

@@ -20,7 +20,7 @@ public struct EventSourceClientEvents: AsyncSequence, Sendable {
         var paused = false
     }
 
-    init(bufferLimit: Int, delegate: EventsDelegate, finished: Bool, failure: EventSourceClientError?) {
+    init(bufferLimit: Int, delegate: EventsDelegate) {
         let limit = Swift.max(2, bufferLimit)
         let made = Producer.makeSequence(
             elementType: MessageEvent.self,
@@ -30,7 +30,6 @@ public struct EventSourceClientEvents: AsyncSequence, Sendable {
             delegate: delegate)
         producer = made.sequence
         shared = NIOLockedValueBox(Shared(source: made.source))
-        if finished { finish(throwing: failure) }
     }
 
     /// Whether the consumer is behind (the client must not read).

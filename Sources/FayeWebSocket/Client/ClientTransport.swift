@@ -117,8 +117,8 @@ package struct ClientTransport {
                         try sync.addHandler(Self.originTLSHandler(originTLS, host: originHost, handler: handler))
                         try sync.addHandlers(handler.channelHandlers())
                     } else {
-                        handler.start()
                         try sync.addHandlers(handler.channelHandlers())
+                        handler.start()
                     }
                 }
             }
@@ -165,8 +165,10 @@ package struct ClientTransport {
                 try sync.addHandler(tlsHandler, position: .after(context.handler))
                 try sync.addHandlers(handler.channelHandlers(), position: .after(tlsHandler))
             } else {
-                handler.start()
+                // Started once all its handlers are in place: the request must not overtake
+                // the encoder it goes through (NIO inserts a list `.after` a handler from its end).
                 try sync.addHandlers(handler.channelHandlers(), position: .after(context.handler))
+                handler.start()
             }
             if !leftover.isEmpty {
                 var buffer = context.channel.allocator.buffer(capacity: leftover.count)

@@ -38,6 +38,8 @@ struct EventSourceClientLoopbackTests {
         var options = Self.quickOptions()
         options.connection.eventLoopGroup = group
         let source = EventSourceClient(url: "http://127.0.0.1:\(server.port)/feed", options: options)
+        let errors = NIOLockedValueBox<[String]>([])
+        source.onError { error in errors.withLockedValue { $0.append(error.message) } }
         let events = source.events
         let received = try await withTimeout("the events and the 204") {
             var received: [MessageEvent] = []
@@ -48,7 +50,7 @@ struct EventSourceClientLoopbackTests {
             received == [
                 MessageEvent(data: "one", lastEventID: "1"), MessageEvent(data: "two", lastEventID: "1"),
                 MessageEvent(data: "three", lastEventID: "3"),
-            ])
+            ], "errors: \(errors.withLockedValue { $0 }); requests: \(server.requests)")
         #expect(source.readyState == .closed)
         #expect(try await source.closed() == nil)
         #expect(source.reconnectionTime == .milliseconds(40))
@@ -56,6 +58,30 @@ struct EventSourceClientLoopbackTests {
         #expect(requests.count == 3)
         #expect(requests.count == 3 && requests[1].contains("Last-Event-ID: 1\r\n"))
         #expect(requests.count == 3 && requests[2].contains("Last-Event-ID: 3\r\n"))
+        try await server.stop()
+        try await group.shutdownGracefully()
+    }
+
+    @Test("events dispatched before the sequence is first read are kept for it")
+    func earlyEventsKept() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = try await ScriptedServer.start(
+            [.init(Self.head + "id: 1\ndata: a\n\nid: 2\ndata: b\n\nid: 3\ndata: c\n\n", thenClose: false)],
+            group: group)
+        var options = Self.quickOptions()
+        options.connection.eventLoopGroup = group
+        let source = EventSourceClient(url: "http://127.0.0.1:\(server.port)/", options: options)
+        try await eventually("the three events to be dispatched") { source.lastEventID == "3" }
+        let received = try await withTimeout("the kept events") {
+            var received: [String] = []
+            for try await event in source.events {
+                received.append(event.data)
+                if received.count == 3 { break }
+            }
+            return received
+        }
+        #expect(received == ["a", "b", "c"])
+        source.close()
         try await server.stop()
         try await group.shutdownGracefully()
     }
@@ -104,11 +130,11 @@ struct EventSourceClientLoopbackTests {
 
     @Test("a first connection refused: an error event while CONNECTING, then retries")
     func refusedConnection() async throws {
-        // A port that was just free.
+        // A port bound but not listening: refused, and no other test can take it meanwhile.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let server = try await ScriptedServer.start([], group: group)
-        let port = server.port
-        try await server.stop()
+        let reserved = try ReservedPort()
+        defer { reserved.release() }
+        let port = reserved.port
         var options = Self.quickOptions()
         options.connection.eventLoopGroup = group
         options.reconnection.maxAttempts = 2
@@ -154,5 +180,41 @@ struct EventSourceClientLoopbackTests {
             #expect(ids == (1...40).map(String.init))
         }
         try await group.shutdownGracefully()
+    }
+}
+
+/// A loopback TCP port bound without listening: connections to it are refused, and while it is
+/// held nobody else can listen on it.
+private struct ReservedPort {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        #if canImport(Glibc)
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+            let descriptor = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard descriptor >= 0 else { throw SetupError("socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(descriptor, generic, length) == 0 && getsockname(descriptor, generic, &length) == 0
+            }
+        }
+        guard bound else {
+            close(descriptor)
+            throw SetupError("could not bind a loopback port")
+        }
+        self.descriptor = descriptor
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func release() {
+        close(descriptor)
     }
 }

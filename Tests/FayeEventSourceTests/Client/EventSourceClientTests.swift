@@ -1,4 +1,6 @@
+import NIOConcurrencyHelpers
 import NIOCore
+import NIOEmbedded
 import Testing
 
 @testable import FayeEventSource
@@ -299,6 +301,29 @@ struct EventSourceClientTests {
         #expect(source.channels.count == 1)
         #expect(source.client.readyState == .closed)
         try source.finish()
+    }
+
+    @Test("open and error events before the first listener are kept for it (the first 16)")
+    func keptForFirstListener() throws {
+        let loop = EmbeddedEventLoop()
+        let connector = EmbeddedEventSource.Connector(loop: loop)
+        connector.refusals = 30
+        var options = EventSourceClientOptions()
+        options.reconnection.initialDelay = .seconds(1)
+        options.reconnection.multiplier = 1
+        let client = EventSourceClient(
+            url: "http://example.com/", options: options, eventLoop: loop, connector: connector, random: { 0 })
+        loop.run()
+        for _ in 0..<19 { loop.advanceTime(by: .seconds(1)) }
+        let errors = NIOLockedValueBox<[EventSourceClientError]>([])
+        client.onError { error in errors.withLockedValue { $0.append(error) } }
+        loop.run()
+        #expect(errors.withLockedValue { $0.count } == 16)
+        loop.advanceTime(by: .seconds(1))
+        #expect(errors.withLockedValue { $0.count } == 17, "a listener in place gets each new error at once")
+        client.close()
+        loop.run()
+        try loop.syncShutdownGracefully()
     }
 
     @Test("an invalid URL is an error event and a closed source")

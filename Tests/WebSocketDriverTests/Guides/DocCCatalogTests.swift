@@ -6,7 +6,8 @@ import Testing
 @Suite("DocC catalogs curate every public type")
 struct DocCCatalogTests {
     static let modules = [
-        "WebSocketExtensions", "WebSocketDriver", "PermessageDeflate", "FayeWebSocket", "FayeEventSource",
+        "WebSocketExtensions", "WebSocketDriver", "PermessageDeflate", "EventStream", "FayeWebSocket",
+        "FayeEventSource",
     ]
 
     @Test("each landing page lists every top-level public type and links its articles", arguments: modules)
