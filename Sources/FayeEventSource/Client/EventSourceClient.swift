@@ -161,9 +161,12 @@ public final class EventSourceClient: Sendable {
     /// The reconnection time in force: ``ReconnectionPolicy/initialDelay`` or the server's `retry`.
     public var reconnectionTime: Duration { state.withLockedValue { $0.reconnectionTime } }
 
-    /// Closes the source: the connection is dropped, no reconnection happens, ``events`` ends.
+    /// Closes the source: ``readyState`` is ``ReadyState/closed`` at once (as in a browser); the
+    /// connection is dropped, no reconnection happens, ``events`` ends and the listeners are
+    /// released, on the event loop.
     public func close() {
-        eventLoop.execute { self.finish(with: nil) }
+        guard let closing = markClosed(with: nil) else { return }
+        eventLoop.execute { self.complete(closing, error: nil) }
     }
 
     /// Waits until the source is closed; returns the error that closed it, or `nil` after
@@ -369,9 +372,16 @@ public final class EventSourceClient: Sendable {
         finish(with: error)
     }
 
-    /// Closes the source: with `error`, an error event first; without, quietly.
+    /// Closes the source (on the event loop): with `error`, an error event first; without, quietly.
     private func finish(with error: EventSourceClientError?) {
-        let closing = state.withLockedValue { state -> Closing? in
+        guard let closing = markClosed(with: error) else { return }
+        complete(closing, error: error)
+    }
+
+    /// The state change of closing, once: what is left to do afterwards, on the event loop.
+    /// The listeners are released (a listener that captures the source no longer keeps it).
+    private func markClosed(with error: EventSourceClientError?) -> Closing? {
+        state.withLockedValue { state -> Closing? in
             guard state.readyState != .closed else { return nil }
             state.readyState = .closed
             state.failure = error
@@ -381,9 +391,14 @@ public final class EventSourceClient: Sendable {
             state.connection = nil
             state.reconnectTimer = nil
             state.closeWaiters = []
+            state.open.removeAllListeners()
+            state.error.removeAllListeners()
+            state.typed = [:]
             return closing
         }
-        guard let closing else { return }
+    }
+
+    private func complete(_ closing: Closing, error: EventSourceClientError?) {
         closing.timer?.cancel()
         closing.connection?.value.cancel()
         if let error { closing.errorListeners?.callAll(error) }
@@ -391,7 +406,7 @@ public final class EventSourceClient: Sendable {
         for waiter in closing.waiters { waiter.succeed(error) }
     }
 
-    private struct Closing {
+    private struct Closing: Sendable {
         var connection: NIOLoopBound<EventSourceClientHandler>?
         var timer: Scheduled<Void>?
         var waiters: [EventLoopPromise<EventSourceClientError?>]

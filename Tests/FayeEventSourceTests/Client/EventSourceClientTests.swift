@@ -296,6 +296,7 @@ struct EventSourceClientTests {
         try source.accept()
         try source.drop()
         source.client.close()
+        #expect(source.client.readyState == .closed, "CLOSED at once, as in a browser")
         source.loop.run()
         source.advance(by: .seconds(60))
         #expect(source.channels.count == 1)
