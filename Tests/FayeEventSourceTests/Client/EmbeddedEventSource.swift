@@ -27,6 +27,8 @@ final class EmbeddedEventSource {
         let loop: EmbeddedEventLoop
         var channels: [EmbeddedChannel] = []
         var refusals = 0
+        /// Counts the reads the client asks the channel for (first in each pipeline).
+        let readCounter = ReadCounter()
 
         init(loop: EmbeddedEventLoop) { self.loop = loop }
 
@@ -44,6 +46,7 @@ final class EmbeddedEventSource {
             }
             let channel = EmbeddedChannel(loop: loop)
             do {
+                try channel.pipeline.syncOperations.addHandler(readCounter)
                 try channel.pipeline.syncOperations.addHandlers(handler.channelHandlers())
                 handler.start()
                 try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 80)).wait()
@@ -133,5 +136,16 @@ final class EmbeddedEventSource {
             _ = try? channel.finish()
         }
         try loop.syncShutdownGracefully()
+    }
+}
+
+/// Counts the `read()` calls that reach the front of the pipeline.
+final class ReadCounter: ChannelOutboundHandler, @unchecked Sendable {
+    typealias OutboundIn = NIOAny
+    private(set) var reads = 0
+
+    func read(context: ChannelHandlerContext) {
+        reads += 1
+        context.read()
     }
 }

@@ -86,6 +86,31 @@ struct EventSourceClientLoopbackTests {
         try await group.shutdownGracefully()
     }
 
+    @Test("a slow consumer with a small buffer gets every event of a burst, in order")
+    func slowConsumer() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let burst = (1...2000).map { "id: \($0)\ndata: event \($0) \(String(repeating: "x", count: 100))\n\n" }
+        let server = try await ScriptedServer.start([.init(Self.head + burst.joined(), thenClose: false)], group: group)
+        var options = Self.quickOptions()
+        options.connection.eventLoopGroup = group
+        options.eventBufferLimit = 4
+        let source = EventSourceClient(url: "http://127.0.0.1:\(server.port)/", options: options)
+        let events = source.events
+        let ids = try await withTimeout("2,000 events", timeout: .seconds(20)) {
+            var ids: [String] = []
+            for try await event in events {
+                ids.append(event.lastEventID)
+                if ids.count % 50 == 0 { try await Task.sleep(for: .milliseconds(1)) }
+                if ids.count == 2000 { break }
+            }
+            return ids
+        }
+        #expect(ids == (1...2000).map(String.init))
+        source.close()
+        try await server.stop()
+        try await group.shutdownGracefully()
+    }
+
     @Test(
         "a 500, a wrong content type: the source fails with the status, no reconnection",
         arguments: [

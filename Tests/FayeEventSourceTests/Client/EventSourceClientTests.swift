@@ -142,6 +142,24 @@ struct EventSourceClientTests {
         try source.finish()
     }
 
+    @Test("a consumer of the sequence that falls behind stops the reads; events are not dropped meanwhile")
+    func backpressurePausesReading() throws {
+        var options = EventSourceClientOptions()
+        options.eventBufferLimit = 4
+        let source = EmbeddedEventSource(options: options)
+        let events = source.client.events
+        try source.accept()
+        let channel = try source.channel
+        let before = source.connector.readCounter.reads
+        channel.read()
+        #expect(source.connector.readCounter.reads == before + 1, "reads flow while the consumer keeps up")
+        try source.respond((1...6).map { "data: \($0)\n\n" }.joined())
+        channel.read()
+        #expect(source.connector.readCounter.reads == before + 1, "no read once 4 events wait")
+        _ = events
+        try source.finish()
+    }
+
     @Test("204 closes the source without an error and without reconnecting")
     func noContent() throws {
         let source = EmbeddedEventSource()
