@@ -95,6 +95,13 @@ public final class EventSourceClient: Sendable {
         var events: EventSourceClientEvents?
         /// Events dispatched before ``EventSourceClient/events`` was first read (bounded).
         var earlyEvents: [MessageEvent] = []
+        /// Reading is paused because ``earlyEvents`` is full and nobody listens otherwise.
+        var earlyEventsFull = false
+
+        /// Whether a message listener of any type is registered (or being registered).
+        var hasMessageListeners: Bool {
+            !pendingListeners.isEmpty || typed.values.contains { !$0.isEmpty }
+        }
 
         /// The listeners of one event type.
         subscript(listenersFor type: String) -> ListenerList<MessageEvent> {
@@ -226,9 +233,11 @@ public final class EventSourceClient: Sendable {
 
     /// Every event, as an `AsyncSequence` with backpressure: when the consumer falls
     /// ``EventSourceClientOptions/eventBufferLimit`` events behind, the client stops reading
-    /// until it has caught up halfway. Events dispatched before the first access are kept for it
-    /// (the latest ``EventSourceClientOptions/eventBufferLimit``; without backpressure until
-    /// then, so a source used only through listeners never stalls on a sequence nobody reads).
+    /// until it has caught up halfway. Events dispatched before the first access are kept for it:
+    /// with no message listener registered, the client stops reading once
+    /// ``EventSourceClientOptions/eventBufferLimit`` wait, so none is lost; with listeners (which
+    /// consume the stream), only the latest ``EventSourceClientOptions/eventBufferLimit`` are
+    /// kept, so a source used through listeners never stalls on a sequence nobody reads.
     ///
     /// It ends (`nil`) after ``close()`` or a `204`, and throws the ``EventSourceClientError``
     /// that closed the source. Reconnections are invisible to it. It has one consumer: a second
@@ -241,12 +250,19 @@ public final class EventSourceClient: Sendable {
             // Handed over under the lock: an event the loop dispatches next comes after them.
             for event in state.earlyEvents { _ = events.yield(event) }
             state.earlyEvents = []
+            state.earlyEventsFull = false
             if state.readyState == .closed { events.finish(throwing: state.failure) }
             state.events = events
             return (events, true)
         }
-        if made && events.isPaused {
-            eventLoop.execute { self.state.withLockedValue { $0.connection }?.value.pauseReading() }
+        if made {
+            // From now on the sequence's own backpressure decides (it may hold more than its
+            // limit after the hand-over, and then reading waits for the consumer).
+            let paused = events.isPaused
+            eventLoop.execute {
+                let connection = self.state.withLockedValue { $0.connection }?.value
+                if paused { connection?.pauseReading() } else { connection?.resumeReading() }
+            }
         }
         return events
     }
@@ -265,7 +281,7 @@ public final class EventSourceClient: Sendable {
             request: request, limits: options.limits, idleTimeout: options.idleTimeout, loop: eventLoop,
             delegate: self)
         state.withLockedValue { $0.connection = NIOLoopBound(handler, eventLoop: eventLoop) }
-        if state.withLockedValue({ $0.events?.isPaused ?? false }) { handler.pauseReading() }
+        if state.withLockedValue({ $0.events?.isPaused ?? $0.earlyEventsFull }) { handler.pauseReading() }
         connector.open(request: request, options: options.connection, eventLoop: eventLoop, handler: handler)
     }
 
@@ -425,15 +441,27 @@ public final class EventSourceClient: Sendable {
 
     private func deliver(_ event: MessageEvent) {
         let limit = options.eventBufferLimit
-        let (listeners, events) = state.withLockedValue { state in
+        let (listeners, events, pause) = state.withLockedValue { state in
             // A stream that delivers is not a failure: the backoff starts over.
             state.failures = 0
+            var pause = false
             if state.events == nil {
-                if state.earlyEvents.count >= Swift.max(1, limit) { state.earlyEvents.removeFirst() }
                 state.earlyEvents.append(event)
+                if state.earlyEvents.count >= Swift.max(1, limit) {
+                    if state.hasMessageListeners {
+                        // Listeners consume the stream: the sequence nobody reads yet keeps
+                        // only the latest events, and never stalls it.
+                        state.earlyEvents.removeFirst(state.earlyEvents.count - Swift.max(1, limit))
+                    } else {
+                        // Nobody consumes yet: wait for the sequence rather than lose events.
+                        state.earlyEventsFull = true
+                        pause = true
+                    }
+                }
             }
-            return (state.typed[event.type]?.current, state.events)
+            return (state.typed[event.type]?.current, state.events, pause)
         }
+        if pause { state.withLockedValue { $0.connection }?.value.pauseReading() }
         listeners?.callAll(event)
         if let events, events.yield(event) == .stopProducing {
             state.withLockedValue { $0.connection }?.value.pauseReading()

@@ -36,6 +36,9 @@ package struct ListenerList<Event: Sendable>: Sendable {
         listeners = []
     }
 
+    /// Whether no listener is registered.
+    package var isEmpty: Bool { listeners.isEmpty }
+
     /// How many events are buffered for the first listener.
     package var bufferedCount: Int { buffered.count }
 

@@ -160,6 +160,33 @@ struct EventSourceClientTests {
         try source.finish()
     }
 
+    @Test("before the sequence is first read: with no listener reading stops at the limit; with one it never does")
+    func eventsBeforeTheSequence() throws {
+        var options = EventSourceClientOptions()
+        options.eventBufferLimit = 4
+        let unread = EmbeddedEventSource(options: options)
+        try unread.accept()
+        let before = unread.connector.readCounter.reads
+        try unread.respond((1...6).map { "data: \($0)\n\n" }.joined())
+        try unread.channel.read()
+        #expect(unread.connector.readCounter.reads == before, "nobody consumes: wait rather than drop")
+        _ = unread.client.events
+        unread.loop.run()
+        try unread.channel.read()
+        #expect(unread.connector.readCounter.reads == before, "six events handed over, above the limit: still waiting")
+        try unread.finish()
+
+        let listened = EmbeddedEventSource(options: options)
+        listened.listen("message")
+        try listened.accept()
+        let start = listened.connector.readCounter.reads
+        try listened.respond((1...6).map { "data: \($0)\n\n" }.joined())
+        try listened.channel.read()
+        #expect(listened.connector.readCounter.reads == start + 1, "a listener consumes: reads go on")
+        #expect(listened.events.count == 6)
+        try listened.finish()
+    }
+
     @Test("204 closes the source without an error and without reconnecting")
     func noContent() throws {
         let source = EmbeddedEventSource()
