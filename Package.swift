@@ -239,6 +239,7 @@ let package = Package(
         .executableTarget(
             name: "faye-bench",
             dependencies: [
+                "FayeDemoSupport",
                 "CZlib",
                 "EventStream",
                 "FayeEventSource",
@@ -260,6 +261,7 @@ let package = Package(
         .executableTarget(
             name: "faye-interop",
             dependencies: [
+                "FayeDemoSupport",
                 "FayeWebSocket",
                 "PermessageDeflate",
                 "WebSocketDriver",

@@ -28,6 +28,29 @@ public enum StandardStream {
     }
 }
 
+/// JSON text for the executables' line-oriented output, without Foundation.
+public enum JSONText {
+    /// A JSON string literal (RFC 8259 §7): quote, backslash and control characters escaped.
+    public static func quoted(_ text: String) -> String {
+        var result = "\""
+        result.reserveCapacity(text.utf8.count + 2)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+}
+
 /// A `--header 'Name: value'` option of the command-line clients.
 public enum HeaderLine {
     /// The name and value, spaces around each trimmed; `nil` without a colon or a name.

@@ -109,38 +109,31 @@ struct PerformanceDocument {
 
     /// The EventSource client's targets: parsing speed, events end to end, client CPU.
     private var eventStreamTargets: [Target] {
-        var targets: [Target] = []
-        for size in ["1 KiB", "16 KiB"] {
-            let description = "eventstream: parse ≥ 1 GB/s, \(size) JSON events"
-            if let parse = row("eventstream", "text \(size) events json", "GB/s") {
-                targets.append(
-                    Target(
-                        description: description, measured: "\(Format.figure(parse.ours)) GB/s",
-                        reached: parse.ours >= 1))
-            } else {
-                targets.append(Target(description: description, measured: "not measured", reached: nil))
-            }
+        var targets = ["1 KiB", "16 KiB"].map { size in
+            absoluteTarget(
+                "eventstream: parse ≥ 1 GB/s, \(size) JSON events",
+                row("eventstream", "text \(size) events json", "GB/s"),
+                measured: { "\(Format.figure($0)) GB/s" }, reached: { $0 >= 1 })
         }
-        let endToEnd = "eventstream: ≥ 10,000 events/s end to end on loopback"
-        if let rate = row("eventstream", "text 32 B events end to end", "events/s") {
-            targets.append(
-                Target(
-                    description: endToEnd, measured: "\(Format.figure(rate.ours)) events/s",
-                    reached: rate.ours >= 10_000))
-        } else {
-            targets.append(Target(description: endToEnd, measured: "not measured", reached: nil))
-        }
-        let cpu = "eventstream: 10,000 events/s cost the client under one core"
-        if let cost = row("eventstream", "text 32 B events end to end client CPU", "CPU s per 10k events") {
-            targets.append(
-                Target(
-                    description: cpu,
-                    measured: "\(Format.fixed(cost.ours * 100, decimals: 2)) % of a core",
-                    reached: cost.ours < 1))
-        } else {
-            targets.append(Target(description: cpu, measured: "not measured", reached: nil))
-        }
+        targets.append(
+            absoluteTarget(
+                "eventstream: ≥ 10,000 events/s end to end on loopback",
+                row("eventstream", "text 32 B events end to end", "events/s"),
+                measured: { "\(Format.figure($0)) events/s" }, reached: { $0 >= 10_000 }))
+        targets.append(
+            absoluteTarget(
+                "eventstream: 10,000 events/s cost the client under one core",
+                row("eventstream", "text 32 B events end to end client CPU", "CPU s per 10k events"),
+                measured: { "\(Format.fixed($0 * 100, decimals: 2)) % of a core" }, reached: { $0 < 1 }))
         return targets
+    }
+
+    /// A target on our own figure (not a ratio): `measured` describes it, `reached` judges it.
+    private func absoluteTarget(
+        _ description: String, _ row: BenchRow?, measured: (Double) -> String, reached: (Double) -> Bool
+    ) -> Target {
+        guard let row else { return Target(description: description, measured: "not measured", reached: nil) }
+        return Target(description: description, measured: measured(row.ours), reached: reached(row.ours))
     }
 
     private func targetTable(_ targets: [Target]) -> String {

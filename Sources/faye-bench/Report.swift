@@ -1,3 +1,5 @@
+import FayeDemoSupport
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -26,29 +28,9 @@ struct BenchRow: Sendable {
 
     /// The DESIGN §3 JSON object, on one line.
     var json: String {
-        "{\"bench\": \(Self.quoted(bench)), \"case\": \(Self.quoted(name)), \"ours\": \(Self.number(ours)), "
-            + "\"reference\": \(Self.number(reference)), \"unit\": \(Self.quoted(unit)), "
+        "{\"bench\": \(JSONText.quoted(bench)), \"case\": \(JSONText.quoted(name)), \"ours\": \(Self.number(ours)), "
+            + "\"reference\": \(Self.number(reference)), \"unit\": \(JSONText.quoted(unit)), "
             + "\"ratio\": \(Self.number(ratio))}"
-    }
-
-    private static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            default:
-                if scalar.value < 0x20 {
-                    result +=
-                        "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                        + String(scalar.value, radix: 16)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
     }
 
     private static func number(_ value: Double) -> String {

@@ -113,26 +113,6 @@ struct FayeEventSourceCommand: AsyncParsableCommand {
 /// One event as a JSON object, without Foundation.
 enum JSONLine {
     static func event(_ event: MessageEvent) -> String {
-        "{\"type\":\(quoted(event.type)),\"data\":\(quoted(event.data)),\"id\":\(quoted(event.lastEventID))}"
-    }
-
-    /// A JSON string literal (RFC 8259 §7): quote, backslash and control characters escaped.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        out.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        "{\"type\":\(JSONText.quoted(event.type)),\"data\":\(JSONText.quoted(event.data)),\"id\":\(JSONText.quoted(event.lastEventID))}"
     }
 }

@@ -73,6 +73,8 @@ public final class EventSourceClient: Sendable {
     public let eventLoop: any EventLoop
 
     let state: NIOLockedValueBox<State>
+    /// How many open or error events are kept for a first listener.
+    private static let keptForFirstListener = 16
     private let connector: any EventSourceConnector
     private let random: @Sendable () -> Double
 
@@ -248,7 +250,12 @@ public final class EventSourceClient: Sendable {
             let events = EventSourceClientEvents(
                 bufferLimit: options.eventBufferLimit, delegate: EventsDelegate(client: self))
             // Handed over under the lock: an event the loop dispatches next comes after them.
-            for event in state.earlyEvents { _ = events.yield(event) }
+            // With listeners only the latest are kept (trimming is in batches); without, every
+            // one waited for the sequence and all are handed over.
+            let kept =
+                state.hasMessageListeners
+                ? state.earlyEvents.suffix(Swift.max(1, options.eventBufferLimit)) : state.earlyEvents[...]
+            for event in kept { _ = events.yield(event) }
             state.earlyEvents = []
             state.earlyEventsFull = false
             if state.readyState == .closed { events.finish(throwing: state.failure) }
@@ -291,7 +298,7 @@ public final class EventSourceClient: Sendable {
             state.readyState = .open
             state.redirects = 0
             state.openedAt = eventLoop.now
-            return state.open.dispatchKeeping(())
+            return state.open.dispatch((), keepingAtMost: Self.keptForFirstListener)
         }
         listeners?.callAll(())
     }
@@ -358,7 +365,8 @@ public final class EventSourceClient: Sendable {
             if let limit = policy.maxAttempts, state.failures > limit { return .gaveUp }
             let delay = policy.delay(
                 reconnectionTime: state.reconnectionTime, failures: state.failures, random: random())
-            return .retry(after: delay, listeners: state.error.dispatchKeeping(error))
+            return .retry(
+                after: delay, listeners: state.error.dispatch(error, keepingAtMost: Self.keptForFirstListener))
         }
         let delay: Duration
         let listeners: ListenerList<EventSourceClientError>.Listeners
@@ -403,7 +411,8 @@ public final class EventSourceClient: Sendable {
             state.failure = error
             let closing = Closing(
                 connection: state.connection, timer: state.reconnectTimer, waiters: state.closeWaiters,
-                errorListeners: error.map { state.error.dispatchKeeping($0) }, events: state.events)
+                errorListeners: error.map { state.error.dispatch($0, keepingAtMost: Self.keptForFirstListener) },
+                events: state.events)
             state.connection = nil
             state.reconnectTimer = nil
             state.closeWaiters = []
@@ -450,8 +459,11 @@ public final class EventSourceClient: Sendable {
                 if state.earlyEvents.count >= Swift.max(1, limit) {
                     if state.hasMessageListeners {
                         // Listeners consume the stream: the sequence nobody reads yet keeps
-                        // only the latest events, and never stalls it.
-                        state.earlyEvents.removeFirst(state.earlyEvents.count - Swift.max(1, limit))
+                        // only the latest events, and never stalls it. Trimmed in batches (at
+                        // twice the limit), not one shift of the whole array per event.
+                        if state.earlyEvents.count >= 2 * Swift.max(1, limit) {
+                            state.earlyEvents.removeFirst(state.earlyEvents.count - Swift.max(1, limit))
+                        }
                     } else {
                         // Nobody consumes yet: wait for the sequence rather than lose events.
                         state.earlyEventsFull = true
@@ -534,16 +546,5 @@ extension Substring {
         while slice.first == " " || slice.first == "\t" { slice = slice.dropFirst() }
         while slice.last == " " || slice.last == "\t" { slice = slice.dropLast() }
         return slice
-    }
-}
-
-extension ListenerList {
-    /// How many open or error events are kept for a first listener.
-    static var keptForFirstListener: Int { 16 }
-
-    /// The listeners for `event`; without any, keeps it for the first one (no more than
-    /// ``keptForFirstListener``: beyond, it is dropped).
-    mutating func dispatchKeeping(_ event: Event) -> Listeners {
-        bufferedCount >= Self.keptForFirstListener ? current : dispatch(event)
     }
 }

@@ -29,9 +29,12 @@ package struct ClientTransport {
     package let target: WebSocketURL
     /// The URL as shown in messages (no credentials).
     package let shownURL: String
+    /// Connect timeout, TLS trust, proxy.
     package let options: WebSocketClientOptions
+    /// The loop the connection lives on; ``open(_:)`` is called on it.
     package let eventLoop: any EventLoop
 
+    /// A transport to `target`; nothing happens before ``open(_:)``.
     package init(target: WebSocketURL, shownURL: String, options: WebSocketClientOptions, eventLoop: any EventLoop) {
         self.target = target
         self.shownURL = shownURL

@@ -161,6 +161,7 @@ extension WebSocketHandler: ClientConnectionHandler {
 
 /// Clear messages for connection failures.
 package enum ConnectFailure {
+    /// The error kind of a failed connect, and a sentence naming the address and the system's reason.
     package static func describe(_ error: any Error, host: String, port: Int) -> (WebSocketError.Kind, String) {
         switch error {
         case let error as NIOConnectionError:

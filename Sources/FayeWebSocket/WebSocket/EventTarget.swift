@@ -49,6 +49,13 @@ package struct ListenerList<Event: Sendable>: Sendable {
         return buffered
     }
 
+    /// As ``dispatch(_:)``, but keeping at most `limit` events for the first listener: beyond
+    /// that, an event nobody listens to is dropped.
+    package mutating func dispatch(_ event: Event, keepingAtMost limit: Int) -> Listeners {
+        if listeners.isEmpty && buffered.count >= limit { return Listeners(entries: []) }
+        return dispatch(event)
+    }
+
     /// The listeners to call for an event that another consumer also took: never buffered.
     package var current: Listeners { Listeners(entries: listeners) }
 
