@@ -184,6 +184,12 @@ struct EventSourceClientTests {
         try listened.channel.read()
         #expect(listened.connector.readCounter.reads == start + 1, "a listener consumes: reads go on")
         #expect(listened.events.count == 6)
+        // Kept for the sequence: between the limit and twice it, trimmed in batches.
+        try listened.respond((7...20).map { "data: \($0)\n\n" }.joined())
+        let kept = listened.client.state.withLockedValue { $0.earlyEvents.map(\.data) }
+        #expect((4..<8).contains(kept.count))
+        #expect(kept.last == "20")
+        #expect(kept == (21 - kept.count...20).map(String.init), "the latest, in order")
         try listened.finish()
     }
 
