@@ -46,6 +46,11 @@ public struct TLSClientConfiguration: Sendable, Hashable {
     /// How long the TLS handshake (after the TCP connection) may take. Default 30 seconds.
     public var handshakeTimeout: Duration = .seconds(30)
 
+    /// The application protocols offered by ALPN (RFC 7301), in preference order, e.g.
+    /// `["h2", "http/1.1"]`. Empty (the default): no ALPN extension is sent. The protocol the
+    /// server selected is ``TLSHandshakeCompleted/applicationProtocol``.
+    public var applicationProtocols: [String] = []
+
     /// Creates the default (verifying) configuration.
     public init() {}
 
@@ -76,6 +81,13 @@ public struct TLSServerConfiguration: Sendable, Hashable {
 
     /// The newest version accepted. Default TLS 1.3.
     public var maximumVersion = TLSVersion.tls13
+
+    /// The application protocols the server selects from by ALPN (RFC 7301), in its preference
+    /// order: the first one of these that the client offers is selected. When the client offers
+    /// none of them, or no ALPN at all, the handshake goes on with no protocol selected (the
+    /// client then speaks HTTP/1.1). Empty (the default): ALPN is not answered.
+    /// ``FayeServer`` fills in `["h2", "http/1.1"]` when its HTTP/2 is enabled and this is empty.
+    public var applicationProtocols: [String] = []
 
     /// Creates a configuration.
     public init(certificateChainFile: String, privateKeyFile: String) {

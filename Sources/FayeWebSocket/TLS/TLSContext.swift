@@ -31,6 +31,8 @@ public final class TLSContext: @unchecked Sendable {
     let serverNameOverride: String?
     /// How long a handshake may take, if limited here.
     let handshakeTimeout: Duration?
+    /// The server's ALPN list, owned by this context (the selection callback reads it).
+    private var alpnList: OpaquePointer?
 
     /// Creates a client context.
     /// - Throws: ``TLSError`` when a file cannot be loaded or a setting is refused.
@@ -67,6 +69,13 @@ public final class TLSContext: @unchecked Sendable {
         } else {
             SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
         }
+        if !configuration.applicationProtocols.isEmpty {
+            let wire = try Self.alpnWireFormat(configuration.applicationProtocols)
+            // SSL_CTX_set_alpn_protos returns 0 on success.
+            guard SSL_CTX_set_alpn_protos(context, wire, UInt32(wire.count)) == 0 else {
+                throw TLSError(.configuration, OpenSSLErrorQueue.message(or: "SSL_CTX_set_alpn_protos failed"))
+            }
+        }
         switch (configuration.certificateChainFile, configuration.privateKeyFile) {
         case (nil, nil):
             break
@@ -90,6 +99,14 @@ public final class TLSContext: @unchecked Sendable {
         handshakeTimeout = nil
         try Self.setCommon(context, minimum: configuration.minimumVersion, maximum: configuration.maximumVersion)
         try Self.useCertificate(context, chain: configuration.certificateChainFile, key: configuration.privateKeyFile)
+        if !configuration.applicationProtocols.isEmpty {
+            let wire = try Self.alpnWireFormat(configuration.applicationProtocols)
+            guard let list = faye_alpn_list_new(wire, UInt32(wire.count)) else {
+                throw TLSError(.configuration, "out of memory for the ALPN list")
+            }
+            alpnList = list
+            faye_ssl_ctx_set_alpn_select(context, list)
+        }
         let sessionContext: [UInt8] = Array("swift-faye".utf8)
         SSL_CTX_set_session_id_context(context, sessionContext, UInt32(sessionContext.count))
         if !configuration.clientCertificateRootFiles.isEmpty {
@@ -108,6 +125,22 @@ public final class TLSContext: @unchecked Sendable {
 
     deinit {
         SSL_CTX_free(pointer)
+        if let alpnList { faye_alpn_list_free(alpnList) }
+    }
+
+    /// Protocol names in ALPN's wire format: each preceded by its length (1 to 255 bytes).
+    static func alpnWireFormat(_ protocols: [String]) throws -> [UInt8] {
+        var wire: [UInt8] = []
+        for name in protocols {
+            let bytes = Array(name.utf8)
+            guard (1...255).contains(bytes.count) else {
+                throw TLSError(
+                    .configuration, "ALPN protocol names must be 1 to 255 bytes long, not \(bytes.count) (\"\(name)\")")
+            }
+            wire.append(UInt8(bytes.count))
+            wire += bytes
+        }
+        return wire
     }
 
     private static func setCommon(_ context: OpaquePointer, minimum: TLSVersion, maximum: TLSVersion) throws {

@@ -1,6 +1,7 @@
 import COpenSSL
 import COpenSSLShim
 public import NIOCore
+import NIOTLS
 
 #if canImport(Glibc)
     import Glibc
@@ -14,6 +15,16 @@ public struct TLSHandshakeCompleted: Sendable, Hashable {
     public var protocolVersion: String
     /// The cipher suite, e.g. `TLS_AES_256_GCM_SHA384`.
     public var cipher: String
+    /// The application protocol selected by ALPN (`h2`, `http/1.1`, ...), or `nil` when none
+    /// was (no ALPN offered or answered).
+    public var applicationProtocol: String?
+
+    /// Creates the event.
+    public init(protocolVersion: String, cipher: String, applicationProtocol: String? = nil) {
+        self.protocolVersion = protocolVersion
+        self.cipher = cipher
+        self.applicationProtocol = applicationProtocol
+    }
 }
 
 /// Runs TLS (OpenSSL over two memory BIOs) on a NIO channel, in either role: ciphertext in from
@@ -22,7 +33,9 @@ public struct TLSHandshakeCompleted: Sendable, Hashable {
 ///
 /// Put it first in the pipeline. Plaintext written before the handshake has finished is held
 /// and written after it (and dropped if the handshake fails). The handshake outcome is a
-/// ``TLSHandshakeCompleted`` user event, or a ``TLSError`` through `errorCaught` followed by the
+/// ``TLSHandshakeCompleted`` user event (followed by NIO's
+/// `TLSUserEvent.handshakeCompleted(negotiatedProtocol:)`, so that NIO's
+/// `ApplicationProtocolNegotiationHandler` and `configureHTTP2SecureUpgrade` work on it), or a ``TLSError`` through `errorCaught` followed by the
 /// channel closing. Closing the channel sends `close_notify` first; a peer's `close_notify`
 /// is answered with ours and closes the channel.
 ///
@@ -103,6 +116,16 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// The application protocol ALPN selected, once the handshake has finished (`nil` before,
+    /// or when none was selected).
+    public var negotiatedApplicationProtocol: String? {
+        var data: UnsafePointer<UInt8>?
+        var length: UInt32 = 0
+        SSL_get0_alpn_selected(ssl.pointer, &data, &length)
+        guard let data, length > 0 else { return nil }
+        return String(decoding: UnsafeBufferPointer(start: data, count: Int(length)), as: UTF8.self)
+    }
+
     // MARK: - Life cycle
 
     /// Starts the handshake if the channel is already active.
@@ -167,7 +190,12 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard case .active = state else { return }
         let version = SSL_get_version(ssl.pointer).map { String(cString: $0) } ?? ""
         let cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl.pointer)).map { String(cString: $0) } ?? ""
-        context.fireUserInboundEventTriggered(TLSHandshakeCompleted(protocolVersion: version, cipher: cipher))
+        let selected = negotiatedApplicationProtocol
+        context.fireUserInboundEventTriggered(
+            TLSHandshakeCompleted(protocolVersion: version, cipher: cipher, applicationProtocol: selected))
+        guard case .active = state else { return }
+        context.fireUserInboundEventTriggered(TLSUserEvent.handshakeCompleted(negotiatedProtocol: selected))
+        guard case .active = state else { return }
         onHandshakeCompleted?(context)
     }
 
