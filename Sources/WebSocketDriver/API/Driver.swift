@@ -160,6 +160,44 @@ public final class Driver {
         return driver
     }
 
+    /// A client driver whose opening handshake is an HTTP/2 extended CONNECT (RFC 8441) that
+    /// the host sends and receives as HEADERS on a stream.
+    ///
+    /// After ``start()``, send ``extendedConnectRequest`` (`:method` CONNECT, `:protocol`,
+    /// `:path` from ``IncomingRequest/target``, `:authority` from its `Host`, the other fields
+    /// lowercased); hand the response HEADERS to ``receiveExtendedConnectResponse(_:)``. The
+    /// driver then opens (or fails, as for a `101` that does not validate) and frames as usual
+    /// over the stream's DATA.
+    /// - Throws: ``WebSocketURLError`` for a URL that is not a valid WebSocket URL.
+    public static func extendedConnectClient(
+        url: String,
+        options: DriverOptions = DriverOptions(),
+        output: @escaping Output
+    ) throws(WebSocketURLError) -> Driver {
+        let parsed = try WebSocketURL(url)
+        let driver = Driver(options: options, output: output, mode: .refused)
+        driver.mode = .engine(
+            HybiClientEngine(url: parsed, options: driver.options, context: driver.context, viaExtendedConnect: true))
+        return driver
+    }
+
+    /// Makes an ``extendedConnectClient(url:options:output:)`` driver, before ``start()``, send
+    /// and validate an HTTP/1.1 upgrade instead (its host found no HTTP/2 with extended CONNECT).
+    package func fallBackToHTTP1Handshake() {
+        (engine as? HybiClientEngine)?.fallBackToHTTP1()
+    }
+
+    /// The request an ``extendedConnectClient(url:options:output:)`` driver asks its host to
+    /// send, once started; `nil` for other drivers.
+    public var extendedConnectRequest: IncomingRequest? { (engine as? HybiClientEngine)?.extendedConnectRequest }
+
+    /// Hands an ``extendedConnectClient(url:options:output:)`` driver the response to its
+    /// extended CONNECT: a 2xx opens it (subprotocol and extensions validated as for a `101`),
+    /// any other status fails the handshake with ``ProtocolError/unexpectedStatus(_:)``.
+    public func receiveExtendedConnectResponse(_ response: HandshakeResponse) {
+        (engine as? HybiClientEngine)?.receiveExtendedConnectResponse(response)
+    }
+
     /// Whether a request asks for a WebSocket: a `GET` whose `Connection` lists `upgrade` and
     /// whose `Upgrade` is `websocket` (RFC 6455 §4.2.1; case-insensitive, token lists allowed).
     public static func isWebSocketRequest(_ request: IncomingRequest) -> Bool {

@@ -110,9 +110,14 @@ final class HybiClientEngine: DriverEngine {
     private(set) var response: HandshakeResponse?
     private(set) var selectedProtocol: String?
     private(set) var extensionNames: [String] = []
+    /// Whether the handshake is an HTTP/2 extended CONNECT that the host sends and receives.
+    private(set) var viaExtendedConnect: Bool
+    /// The extended CONNECT request, once started (``viaExtendedConnect`` only).
+    private(set) var extendedConnectRequest: IncomingRequest?
 
-    init(url: WebSocketURL, options: DriverOptions, context: DriverContext) {
+    init(url: WebSocketURL, options: DriverOptions, context: DriverContext, viaExtendedConnect: Bool = false) {
         self.handshake = ClientHandshake(url: url, protocols: options.protocols, headers: options.headers)
+        self.viaExtendedConnect = viaExtendedConnect
         self.options = options
         self.connection = HybiEngine(
             role: .client,
@@ -139,14 +144,32 @@ final class HybiClientEngine: DriverEngine {
         // The state changes before the write, so a transport that answers inside the write
         // (a synchronous loopback) finds the driver ready for the response.
         connection.markConnecting()
-        connection.context.write(handshake.request(extensionOffer: negotiation.offerHeader))
+        if viaExtendedConnect {
+            extendedConnectRequest = handshake.extendedConnectRequest(extensionOffer: negotiation.offerHeader)
+        } else {
+            connection.context.write(handshake.request(extensionOffer: negotiation.offerHeader))
+        }
         return true
+    }
+
+    /// Before the start: use the HTTP/1.1 upgrade after all.
+    func fallBackToHTTP1() {
+        if connection.state == .notStarted { viaExtendedConnect = false }
+    }
+
+    /// The host received the response to the extended CONNECT.
+    func receiveExtendedConnectResponse(_ response: HandshakeResponse) {
+        guard viaExtendedConnect, connection.state == .connecting, self.response == nil else { return }
+        self.response = response
+        complete(handshake.validateExtendedConnect(response), response: response, leftover: nil)
     }
 
     func parse(_ input: UnsafeRawBufferPointer) {
         switch connection.state {
         case .notStarted, .closed: return
-        case .connecting: parseResponse(input)
+        case .connecting:
+            // Over HTTP/2 the response is the host's HEADERS: no byte comes before it.
+            if !viaExtendedConnect { parseResponse(input) }
         case .open, .closing: connection.parse(input)
         }
     }
@@ -161,7 +184,18 @@ final class HybiClientEngine: DriverEngine {
         }
         guard case .response(let response, let consumed) = result else { return }
         self.response = response
-        switch handshake.validate(response) {
+        complete(
+            handshake.validate(response), response: response,
+            leftover: UnsafeRawBufferPointer(rebasing: input[consumed...]))
+    }
+
+    /// Opens on a validated response (negotiating the extensions), or fails the handshake.
+    private func complete(
+        _ validation: Result<String?, ProtocolError>,
+        response: HandshakeResponse,
+        leftover: UnsafeRawBufferPointer?
+    ) {
+        switch validation {
         case .failure(let error):
             failHandshake(error)
         case .success(let chosen):
@@ -178,7 +212,7 @@ final class HybiClientEngine: DriverEngine {
             negotiation = nil
             selectedProtocol = chosen
             extensionNames = pipeline.extensionNames
-            connection.open(with: pipeline, leftover: UnsafeRawBufferPointer(rebasing: input[consumed...]))
+            connection.open(with: pipeline, leftover: leftover)
         }
     }
 

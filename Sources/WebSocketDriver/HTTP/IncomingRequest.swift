@@ -14,6 +14,11 @@ public struct IncomingRequest: Sendable, Hashable {
     public var headers: HeaderFields
     /// The body bytes received with the request (for a draft-76 handshake, the 8-byte key).
     public var body: [UInt8]
+    /// The HTTP/2 `:protocol` pseudo-header of an extended CONNECT request (RFC 8441 §4), e.g.
+    /// `websocket`; `nil` for every other request. A host speaking HTTP/2 sets it, with
+    /// ``method`` `CONNECT`, ``target`` from `:path`, ``version`` `HTTP/2` and a `Host` field
+    /// from `:authority`.
+    public var extendedConnectProtocol: String?
 
     /// Creates a request.
     ///
@@ -23,13 +28,21 @@ public struct IncomingRequest: Sendable, Hashable {
     ///   - version: The HTTP version; defaults to `HTTP/1.1`.
     ///   - headers: The header fields.
     ///   - body: The body bytes; defaults to none.
-    public init(method: String, target: String, version: String = "HTTP/1.1", headers: HeaderFields, body: [UInt8] = [])
-    {
+    ///   - extendedConnectProtocol: HTTP/2's `:protocol` on an extended CONNECT; defaults to none.
+    public init(
+        method: String,
+        target: String,
+        version: String = "HTTP/1.1",
+        headers: HeaderFields,
+        body: [UInt8] = [],
+        extendedConnectProtocol: String? = nil
+    ) {
         self.method = method
         self.target = target
         self.version = version
         self.headers = headers
         self.body = body
+        self.extendedConnectProtocol = extendedConnectProtocol
     }
 
     /// The part of ``target`` before the first `?` (the whole target if there is none).

@@ -39,6 +39,44 @@ struct ClientHandshake {
         return text
     }
 
+    /// The extended CONNECT request of RFC 8441 §4 for an HTTP/2 host to send as HEADERS:
+    /// `CONNECT` with `:protocol` `websocket`, the URL's target as `:path`, `Host` (the
+    /// `:authority`) first, then the version, subprotocols, `Authorization` from the userinfo,
+    /// the custom headers and the extension offer. No key: HTTP/2 has none.
+    func extendedConnectRequest(extensionOffer: String?) -> IncomingRequest {
+        var fields = HeaderFields()
+        fields.append(name: "Host", value: headers.first("Host") ?? url.hostHeader)
+        fields.append(name: "Sec-WebSocket-Version", value: "13")
+        if !protocols.isEmpty {
+            fields.append(name: "Sec-WebSocket-Protocol", value: protocols.joined(separator: ", "))
+        }
+        if let user = url.user, !headers.contains("Authorization") {
+            let credentials = user + ":" + (url.password ?? "")
+            fields.append(name: "Authorization", value: "Basic \(Base64.encode(Array(credentials.utf8)))")
+        }
+        for field in headers where field.name.lowercased() != "host" {
+            fields.append(name: field.name, value: field.value)
+        }
+        if let extensionOffer { fields.append(name: "Sec-WebSocket-Extensions", value: extensionOffer) }
+        return IncomingRequest(
+            method: "CONNECT", target: url.requestTarget, version: "HTTP/2", headers: fields,
+            extendedConnectProtocol: "websocket")
+    }
+
+    /// Validates the response to an extended CONNECT (RFC 8441 §5): a 2xx status (200), then
+    /// the subprotocol rule of RFC 6455; on success returns the selected subprotocol (if any).
+    func validateExtendedConnect(_ response: HandshakeResponse) -> Result<String?, ProtocolError> {
+        guard (200..<300).contains(response.status) else { return .failure(.unexpectedStatus(response.status)) }
+        return selectedProtocol(in: response)
+    }
+
+    private func selectedProtocol(in response: HandshakeResponse) -> Result<String?, ProtocolError> {
+        let chosen = response.headers["Sec-WebSocket-Protocol"] ?? ""
+        if chosen.isEmpty { return .success(nil) }
+        guard protocols.contains(chosen) else { return .failure(.protocolMismatch(chosen)) }
+        return .success(chosen)
+    }
+
     /// Validates the response; on success returns the selected subprotocol (if any).
     func validate(_ response: HandshakeResponse) -> Result<String?, ProtocolError> {
         guard response.status == 101 else { return .failure(.unexpectedStatus(response.status)) }
@@ -55,9 +93,6 @@ struct ClientHandshake {
         guard response.headers["Sec-WebSocket-Accept"] == ServerHandshake.acceptValue(forKey: key) else {
             return .failure(.acceptMismatch)
         }
-        let chosen = response.headers["Sec-WebSocket-Protocol"] ?? ""
-        if chosen.isEmpty { return .success(nil) }
-        guard protocols.contains(chosen) else { return .failure(.protocolMismatch(chosen)) }
-        return .success(chosen)
+        return selectedProtocol(in: response)
     }
 }

@@ -13,18 +13,19 @@ public enum HandshakeDecision {
     case refuse(HandshakeRefusal)
 }
 
-/// An accepted hybi-13 opening handshake (RFC 6455 §4.2.2), ready for the host to answer.
+/// An accepted hybi-13 opening handshake (RFC 6455 §4.2.2), or an accepted extended CONNECT of
+/// HTTP/2 (RFC 8441 §5), ready for the host to answer.
 ///
 /// It carries the extension sessions negotiated for this one connection: hand it to
 /// ``Driver/accepted(_:output:)`` once, on the thread that will run the driver.
 public struct AcceptedHandshake {
     /// The request that was accepted.
     public let request: IncomingRequest
-    /// The response status: `101`.
-    public var status: Int { 101 }
+    /// The response status: `101` over HTTP/1.1, `200` for an HTTP/2 extended CONNECT.
+    public let status: Int
     /// The response headers, in the order to write them: `Upgrade`, `Connection`,
-    /// `Sec-WebSocket-Accept`, then `Sec-WebSocket-Protocol` and `Sec-WebSocket-Extensions` when
-    /// something was chosen, then ``DriverOptions/headers``.
+    /// `Sec-WebSocket-Accept` (HTTP/1.1 only), then `Sec-WebSocket-Protocol` and
+    /// `Sec-WebSocket-Extensions` when something was chosen, then ``DriverOptions/headers``.
     public let headers: HeaderFields
     /// The subprotocol chosen: the first one the client offered that the server supports.
     public let selectedProtocol: String?

@@ -14,8 +14,14 @@ enum ServerHandshake {
     /// Whether a request asks for a WebSocket upgrade: a GET whose `Connection` lists `upgrade`
     /// and whose `Upgrade` lists `websocket` (both compared without regard to case).
     static func isUpgradeRequest(_ request: IncomingRequest) -> Bool {
-        request.method == "GET" && request.headers.containsToken("upgrade", in: "Connection")
+        if isExtendedConnect(request) { return true }
+        return request.method == "GET" && request.headers.containsToken("upgrade", in: "Connection")
             && request.headers.containsToken("websocket", in: "Upgrade")
+    }
+
+    /// Whether a request is an HTTP/2 extended CONNECT for a WebSocket (RFC 8441 §4).
+    static func isExtendedConnect(_ request: IncomingRequest) -> Bool {
+        request.method == "CONNECT" && request.extendedConnectProtocol?.lowercased() == "websocket"
     }
 
     /// The client's subprotocol list, in its order.
@@ -34,7 +40,8 @@ enum ServerHandshake {
     /// set of handshake rules, for the driver that writes its own response and for a host that
     /// writes it (``Driver/decide(_:options:)``).
     static func decide(_ request: IncomingRequest, options: DriverOptions) -> HandshakeDecision {
-        switch validate(request) {
+        let isHTTP2 = request.extendedConnectProtocol != nil
+        switch isHTTP2 ? validateExtendedConnect(request) : validate(request) {
         case .failure(let error):
             return .refuse(HandshakeRefusal(error))
         case .success(let key):
@@ -46,11 +53,15 @@ enum ServerHandshake {
                 return .refuse(HandshakeRefusal(.invalidExtensionOffer(error)))
             }
             let selected = selectProtocol(request, supported: options.protocols)
-            var headers: HeaderFields = [
-                "Upgrade": "websocket",
-                "Connection": "Upgrade",
-                "Sec-WebSocket-Accept": acceptValue(forKey: key),
-            ]
+            // RFC 8441 §5: the 200 of an extended CONNECT has no Upgrade, Connection or Accept.
+            var headers: HeaderFields =
+                isHTTP2
+                ? HeaderFields()
+                : [
+                    "Upgrade": "websocket",
+                    "Connection": "Upgrade",
+                    "Sec-WebSocket-Accept": acceptValue(forKey: key),
+                ]
             if let selected { headers.append(name: "Sec-WebSocket-Protocol", value: selected) }
             if let extensionHeader = negotiation.responseHeader {
                 headers.append(name: "Sec-WebSocket-Extensions", value: extensionHeader)
@@ -59,12 +70,37 @@ enum ServerHandshake {
             return .accept(
                 AcceptedHandshake(
                     request: request,
+                    status: isHTTP2 ? 200 : 101,
                     headers: headers,
                     selectedProtocol: selected,
                     negotiation: negotiation,
                     options: options
                 ))
         }
+    }
+
+    /// The checks of RFC 8441 §4-5 for an HTTP/2 extended CONNECT (the pseudo-header syntax is
+    /// the HTTP/2 layer's): `websocket` as `:protocol`, a target, a `Host` (from `:authority`)
+    /// and version 13. There is no key; the success value is empty.
+    private static func validateExtendedConnect(_ request: IncomingRequest) -> Result<String, ProtocolError> {
+        guard request.method == "CONNECT" else {
+            return .failure(.notWebSocketRequest("the method is \(request.method), not CONNECT"))
+        }
+        guard isExtendedConnect(request) else {
+            let name = request.extendedConnectProtocol ?? ""
+            return .failure(.notWebSocketRequest("the :protocol pseudo-header is \"\(name)\", not websocket"))
+        }
+        guard request.target.hasPrefix("/") else {
+            return .failure(.notWebSocketRequest("the :path pseudo-header is missing or not an absolute path"))
+        }
+        guard let host = request.headers.first("Host"), !host.isEmpty else {
+            return .failure(.missingHeader(":authority"))
+        }
+        let versions = request.headers.values(for: "Sec-WebSocket-Version")
+        guard versions.count == 1, versions[0] == "13" else {
+            return .failure(.unsupportedVersion(versions.isEmpty ? nil : request.headers["Sec-WebSocket-Version"]))
+        }
+        return .success("")
     }
 
     /// The request checks of RFC 6455 §4.2.1, in order; the key when they pass.
