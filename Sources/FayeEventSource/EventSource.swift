@@ -343,4 +343,25 @@ struct EventSourceTakeover: ConnectionTakeover {
             }
         )
     }
+
+    /// Over HTTP/2: the head is the stream's (200 and the hosted headers), the handler writes
+    /// the body only.
+    func makeHTTP2Stream(for request: ServerRequest, channel: any Channel) throws -> HTTP2StreamTakeover? {
+        let source = EventSource(
+            url: request.url(plain: "http", secure: "https"),
+            request: request.request,
+            remoteAddress: request.remoteAddress,
+            options: options,
+            eventLoop: channel.eventLoop
+        )
+        let handler = EventSourceHandler(source: source, writesHead: false)
+        source.attach(handler)
+        let setup = self.setup
+        return HTTP2StreamTakeover(
+            name: "eventsource", status: 200, headers: options.responseHeaders(hosted: true), handler: handler
+        ) {
+            setup(source)
+            handler.start()
+        }
+    }
 }

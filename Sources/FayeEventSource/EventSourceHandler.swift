@@ -1,3 +1,4 @@
+import FayeWebSocket
 import NIOCore
 
 #if canImport(Glibc)
@@ -40,9 +41,14 @@ final class EventSourceHandler: ChannelInboundHandler {
     private var pingTask: RepeatedTask?
     private var closeTimer: Scheduled<Void>?
 
-    init(source: EventSource) {
+    /// A handler that takes a connection over.
+    /// - Parameters:
+    ///   - source: the stream.
+    ///   - writesHead: whether it writes the HTTP/1.1 response head (`false` on an HTTP/2
+    ///     stream, whose head the server wrote).
+    init(source: EventSource, writesHead: Bool = true) {
         self.source = source
-        self.hosted = false
+        self.hosted = !writesHead
     }
 
     /// A handler writing into a host's response body.
@@ -331,6 +337,8 @@ private final class ChannelTransport: EventStreamTransport {
     func closeAfterWrites() {
         let empty = context.channel.allocator.buffer(capacity: 0)
         context.writeAndFlush(NIOAny(empty)).assumeIsolated().whenComplete { [context] _ in
+            // A clean end: END_STREAM on an HTTP/2 stream.
+            context.announceGracefulEnd()
             context.close(promise: nil)
         }
     }

@@ -11,10 +11,15 @@ struct FayeServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "faye-server",
         abstract:
-            "WebSocket echo and EventSource tick server (permessage-deflate, subprotocols, TLS) on the embedded server."
+            "WebSocket echo and EventSource tick server (permessage-deflate, subprotocols, TLS, HTTP/2) on the embedded server."
     )
 
     @OptionGroup var arguments: DemoServerArguments
+
+    @Flag(
+        name: .customLong("h2c"),
+        help: "Also accept cleartext HTTP/2 with prior knowledge (HTTP/1.1 stays available on the port).")
+    var h2c = false
 
     func run() async throws {
         let logger = FileHandleOutput.serverLogger(label: "faye-server")
@@ -22,6 +27,8 @@ struct FayeServerCommand: AsyncParsableCommand {
         let options = arguments.webSocketOptions
         var configuration = FayeServer.Configuration(host: arguments.host, port: arguments.port)
         configuration.maxBodySize = 1024 * 1024
+        // With --tls-cert, h2 and http/1.1 are offered by ALPN (the default).
+        configuration.http2.acceptsPriorKnowledge = h2c
         if let tlsCert = arguments.tlsCert, let tlsKey = arguments.tlsKey {
             configuration.tls = TLSServerConfiguration(certificateChainFile: tlsCert, privateKeyFile: tlsKey)
         }

@@ -9,12 +9,18 @@
   4. Our EventSource client (faye-eventsource) against sse-starlette on uvicorn, across a
      restart of faye-server on the same port, and to faye-server over https and through a
      tinyproxy with Basic credentials (see eventsource.py and sse_server.py).
+  5. faye-server over HTTP/2 (always faye-server, whatever --server says): the Python `h2` client
+     with `wsproto` framing over cleartext prior knowledge (h2c) and over TLS with ALPN, and
+     headless Chromium loading the demo page over h2 (see h2_peer.py and browser_h2.py). These
+     run beside the groups above, not after them.
 
 Every peer runs as a separate process on loopback. Each check has its own timeout, the whole
 run an overall bound. One line per check; the exit status is non-zero on any failure, on any
 expected check that did not report, and on any missing peer.
 
 usage: interop.py --bin-dir DIR [--write-doc] [--only GROUP[,GROUP]] [--timeout SECONDS]
+  GROUP: clients, servers, wss, tinyproxy, browser, eventsource, h2 (python-h2, python-h2-tls and
+  chromium-h2 together).
 """
 import argparse
 import asyncio
@@ -36,6 +42,7 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 
 from constants import ECHO_SIZES  # noqa: E402
+import browser_h2  # noqa: E402
 import eventsource  # noqa: E402
 
 NODE_PATH = os.pathsep.join(p for p in ["/usr/share/nodejs", "/usr/lib/nodejs", os.environ.get("NODE_PATH", "")] if p)
@@ -72,6 +79,34 @@ REFUSAL_REASONS = {
 }
 # Through tinyproxy, a subset of the battery (the full one runs directly).
 PROXY_SUBSET = ["echo text 65536", "echo binary 1048576", "utf8 multibyte", "close 1000 with reason", "deflate on the wire"]
+
+# HTTP/2 (h2_peer.py prints these names; an expected name that does not come back is a failure).
+# H2_CHECKS are what both runs check, in the battery's order; each run's own checks come first.
+H2_CHECKS = [
+    "settings advertise extended CONNECT",
+    "GET / over h2",
+    "extended CONNECT accepted",
+    "echo text",
+    "echo binary",
+    "echo 1 MiB binary",
+    "echo deflated text",
+    "close from client",
+    "close from server",
+    "rst from client leaves the connection",
+    "protocol error stays in its stream",
+    "non-reading stream blocks only itself",
+    "many streams on one connection",
+    "stream beyond the limit refused",
+    "plain CONNECT refused",
+    "extended CONNECT without authority refused",
+    "wrong websocket version refused",
+]
+H2C_CHECKS = ["h1 on the h2c port"] + H2_CHECKS
+H2_TLS_CHECKS = ["alpn selects h2", "alpn http/1.1 fallback"] + H2_CHECKS
+H2_SERVER_ARGUMENTS = ["--protocols", "chat.v1,chat.v2", "--sse-interval", "100"]
+H2_GROUPS = ("python-h2", "python-h2-tls", "chromium-h2")
+# The selection names of --only.
+GROUP_NAMES = ("clients", "servers", "wss", "tinyproxy", "browser", "eventsource", "h2")
 
 # permessage-deflate configurations of the peer servers: (name, server arguments, response must contain).
 DEFLATE_CONFIGS = (
@@ -382,6 +417,8 @@ def detect_versions():
         "sse-starlette": python_package_version("sse-starlette"),
         "starlette": python_package_version("starlette"),
         "uvicorn": python_package_version("uvicorn"),
+        "h2": python_package_version("h2"),
+        "wsproto": python_package_version("wsproto"),
         "node": shutil.which("node") and command_version(["node", "--version"]),
         "node-ws": shutil.which("node")
         and command_version(["node", "-e", "console.log(require('ws/package.json').version)"], env=node_env),
@@ -403,6 +440,8 @@ MISSING_HINTS = {
     "sse-starlette": "scripts/venv.sh (runs interop.py with the venv's python)",
     "starlette": "scripts/venv.sh (runs interop.py with the venv's python)",
     "uvicorn": "scripts/venv.sh (runs interop.py with the venv's python)",
+    "h2": "scripts/venv.sh (runs interop.py with the venv's python)",
+    "wsproto": "scripts/venv.sh (runs interop.py with the venv's python)",
     "node": "apt-get install nodejs",
     "node-ws": "apt-get install node-ws",
     "tinyproxy": "apt-get install tinyproxy",
@@ -613,6 +652,86 @@ async def start_tinyproxy(suite: Suite, directory: Path, name="tinyproxy", crede
     raise RuntimeError("tinyproxy did not start")
 
 
+class FayeServerOnly:
+    """The suite as browser_h2.run sees it: the faye-server it starts is always faye-server, even
+    when --server names a host demo (which does not speak HTTP/2)."""
+
+    def __init__(self, suite: Suite):
+        self.suite = suite
+
+    def __getattr__(self, name):
+        return getattr(self.suite, name)
+
+    async def start_faye_server(self, name, *arguments, port=0, binary=None):
+        return await self.suite.start_faye_server(name, *arguments, port=port, binary=binary or "faye-server")
+
+
+def http2_groups(suite: Suite):
+    """The HTTP/2 groups (made before they run, so that their rows do not depend on timing)."""
+    versions = suite.versions
+    peer_version = versions["h2"] and versions["wsproto"] and f"{versions['h2']} (wsproto {versions['wsproto']})"
+    h2c = suite.group("python-h2", "Python h2 + wsproto", peer_version,
+                      "h2c client → faye-server (cleartext, prior knowledge)", H2C_CHECKS)
+    tls = suite.group("python-h2-tls", "Python h2 + wsproto (TLS)", peer_version,
+                      "h2 client → faye-server over TLS, ALPN, CA made at test time", H2_TLS_CHECKS)
+    chromium = suite.group("chromium-h2", "Chromium (headless) over HTTP/2", versions["chromium"],
+                           "browser → faye-server demo page over h2 (TLS)", browser_h2.CHECKS)
+    return h2c, tls, chromium
+
+
+async def h2_battery(suite: Suite, group: Group, pki: Path | None, pki_error):
+    """h2_peer.py against a faye-server of its own: cleartext (--h2c) without pki, TLS with it."""
+    tls = group.key == "python-h2-tls"
+    if missing_peers(suite, group, "h2", "wsproto", *(("openssl",) if tls else ())):
+        return
+    if tls and pki is None:
+        suite.report(group, "test CA", False, f"could not make the test CA: {pki_error}")
+        return
+    arguments = list(H2_SERVER_ARGUMENTS)
+    if tls:
+        arguments += ["--tls-cert", str(pki / "localhost.pem"), "--tls-key", str(pki / "localhost.key")]
+    else:
+        arguments.append("--h2c")
+    try:
+        server, port = await suite.start_faye_server(f"faye-server-{group.key}", *arguments, binary="faye-server")
+    except RuntimeError as error:
+        suite.report(group, "faye-server started", False, str(error))
+        return
+    try:
+        command = [sys.executable, str(HERE / "h2_peer.py")]
+        if tls:
+            command += ["--url", f"https://localhost:{port}", "--cafile", str(pki / "ca.pem")]
+        else:
+            command += ["--url", f"http://127.0.0.1:{port}"]
+        # The battery bounds itself (110 s); this bound is for a battery that hangs all the same.
+        results = await suite.run_battery(group, command, 150)
+    finally:
+        await suite.stop(server)
+    suite.report_results(group, results)
+
+
+async def http2(suite: Suite, groups, pki: Path | None, pki_error, work: Path):
+    """faye-server over HTTP/2: both h2_peer.py runs side by side, then Chromium."""
+    h2c, tls, chromium = groups
+
+    async def one(group, coroutine):
+        try:
+            await coroutine
+        except Exception as error:  # one group that cannot run does not stop the others
+            suite.report(group, "setup", False, f"{type(error).__name__}: {error}")
+
+    await asyncio.gather(one(h2c, h2_battery(suite, h2c, pki, pki_error)),
+                         one(tls, h2_battery(suite, tls, pki, pki_error)))
+    # The browser is driven with the Python websockets client (CDP over a WebSocket); openssl
+    # gives it the certificate's key hash.
+    if missing_peers(suite, chromium, "chromium", "python-websockets", "openssl"):
+        return
+    if pki is None:
+        suite.report(chromium, "test CA", False, f"could not make the test CA: {pki_error}")
+        return
+    await one(chromium, browser_h2.run(FayeServerOnly(suite), chromium, find_chromium(), work, pki))
+
+
 # MARK: documentation
 
 
@@ -638,7 +757,8 @@ Generated by `scripts/interop.sh --write-doc` on {time.strftime('%Y-%m-%d', time
 
 Every peer runs as a separate process on loopback. A missing peer, a failed check, or an expected
 check that did not report fails the run (`.ci/run` installs the peers: Python `websockets`,
-`sse-starlette` and `uvicorn` from PyPI, Debian `node-ws`, `chromium` and `tinyproxy`).
+`sse-starlette`, `uvicorn`, `h2` and `wsproto` from PyPI, Debian `node-ws`, `chromium` and
+`tinyproxy`).
 
 {table}
 
@@ -691,6 +811,31 @@ the system's trust (certificate verification failure, exit 1) and accepts it wit
 A tinyproxy of its own asks for Basic credentials: with them in the proxy URL the tool gets the
 events over `http:` and `https:` (tinyproxy's log must show the CONNECT); without them the 407 is
 fatal after a single CONNECT.
+
+**HTTP/2: Python `h2` → `faye-server`** (`scripts/interop/h2_peer.py`; always `faye-server`,
+beside the other groups): `h2`'s client-side connection, with the WebSocket frames inside each
+stream made and read by `wsproto` (masked, permessage-deflate); once over cleartext with prior
+knowledge (`--h2c`, where HTTP/1.1 on the same port still gets the page) and once over TLS with
+the CA made at test time (ALPN picks `h2` from `h2, http/1.1`, and `http/1.1` when only that is
+offered). Each check on a connection of its own: {', '.join(H2_CHECKS)}. SETTINGS must carry
+`ENABLE_CONNECT_PROTOCOL` = 1 and `MAX_CONCURRENT_STREAMS` = 100; RFC 8441 extended CONNECT gets
+200 with the subprotocol and permessage-deflate, echoes unchanged, and 64 KiB of compressible text
+comes back with RSV1 set in under a quarter of its size. A close either way (1000 from us, 1007
+from the server) ends with the close frame and END_STREAM in both directions; an RST_STREAM or a
+protocol error (an unmasked frame: 1002) on one stream leaves the others working; a stream whose
+reader sends no WINDOW_UPDATE stops at its 65,535-byte window while another keeps echoing. 40
+WebSockets and 20 EventSources share one connection; beside 100 open streams the 101st gets
+RST_STREAM REFUSED_STREAM; a plain CONNECT is refused with 405, one without `:authority` with 400,
+a wrong `Sec-WebSocket-Version` with 426 and `Sec-WebSocket-Version: 13`.
+
+**Chromium over HTTP/2** (`scripts/interop/browser_h2.py`): Chromium, trusting just the key of
+`faye-server`'s certificate from the CA made at test time, loads the demo page at
+`https://localhost:PORT/`: {', '.join(browser_h2.CHECKS)}. The page must come over `h2`; the
+script's WebSocket echoes text, an ArrayBuffer and 1 MiB of each and closes cleanly with 1000 and
+a reason; {browser_h2.EVENTSOURCE_COUNT} EventSources (more than HTTP/1.1's 6 connections per
+origin) each get at least {browser_h2.EVENTSOURCE_TICKS} `tick` events and {browser_h2.SOCKET_COUNT}
+WebSockets their own echo, each batch as streams of one h2 connection in `faye-server`'s log,
+with no HTTP/1.1 connection at all.
 """
     (ROOT / "Docs" / "Interop.md").write_text(text)
     readme = ROOT / "README.md"
@@ -730,17 +875,42 @@ async def run(arguments):
     def wanted(name):
         return only is None or name in only
 
-    binaries = [suite.server, "faye-interop"]
+    # Only what the selected groups run has to be there.
+    binaries = set()
+    if wanted("clients") or wanted("browser"):
+        binaries.add(suite.server)
+    if wanted("servers") or wanted("wss") or wanted("tinyproxy"):
+        binaries.add("faye-interop")
     if wanted("eventsource"):
-        binaries += ["faye-eventsource", "faye-server"]
-    for binary in binaries:
+        binaries |= {"faye-eventsource", "faye-server"}
+    if wanted("h2"):
+        binaries.add("faye-server")
+    for binary in sorted(binaries):
         if not (suite.bin_dir / binary).exists():
             raise SystemExit(f"interop: {suite.bin_dir / binary} is missing (build it first)")
 
     work = Path(tempfile.mkdtemp(prefix="work-", dir=ARTIFACTS))
     proxy_process = proxy_url = None
+    h2_task = None
     try:
         runs_secure = wanted("wss") or wanted("tinyproxy")
+        pki, pki_error = None, None
+        # Each group that needs the test CA gets it alone too; it is made first, as the HTTP/2
+        # groups start at once.
+        if runs_secure or wanted("eventsource") or wanted("h2"):
+            try:
+                if suite.versions.get("openssl"):
+                    await make_pki(work)
+                    pki = work
+                else:
+                    pki_error = "openssl missing"
+            except Exception as error:
+                pki_error = error
+        if wanted("h2"):
+            # Independent of everything else (their own faye-server processes, always faye-server),
+            # so they run beside the other groups instead of after them.
+            h2_task = asyncio.ensure_future(guarded(suite, "h2", http2(suite, http2_groups(suite), pki, pki_error,
+                                                                       work)))
         if runs_secure or wanted("clients"):
             expected = []
             if runs_secure:
@@ -758,14 +928,6 @@ async def run(arguments):
             await guarded(suite, "clients", peer_clients(suite, proxy_url))
         if wanted("servers"):
             await guarded(suite, "servers", peer_servers(suite, arguments.parallel))
-        pki, pki_error = None, None
-        if runs_secure or wanted("eventsource"):  # each group that needs the test CA gets it alone too
-            try:
-                if suite.versions.get("openssl"):
-                    await make_pki(work)
-                    pki = work
-            except Exception as error:
-                pki_error = error
         if runs_secure:
             await guarded(suite, "wss", secure_and_proxied(suite, proxy_url, pki, pki_error))
         if wanted("browser"):
@@ -804,9 +966,18 @@ async def run(arguments):
 
             await guarded(suite, "eventsource", eventsource.run(suite, sse_group, restart_group, tls_group, pki,
                                                                 start_proxy))
+        if h2_task is not None:
+            await h2_task
     finally:
+        if h2_task is not None and not h2_task.done():  # the overall bound ran out
+            h2_task.cancel()
+            await asyncio.gather(h2_task, return_exceptions=True)
         if proxy_process is not None:
             await suite.stop(proxy_process)
+        # The HTTP/2 rows last, in the table and the document, however the runs interleaved.
+        for key in H2_GROUPS:
+            if key in suite.groups:
+                suite.groups[key] = suite.groups.pop(key)
         for group in suite.groups.values():
             suite.finish_group(group)
         shutil.rmtree(work, ignore_errors=True)
@@ -818,12 +989,18 @@ def main():
     parser.add_argument("--bin-dir", required=True)
     parser.add_argument("--write-doc", action="store_true")
     parser.add_argument("--only", help="comma-separated groups: clients, servers, wss, tinyproxy, browser, "
-                                       "eventsource")
+                                       "eventsource, h2 (the HTTP/2 groups python-h2, python-h2-tls and "
+                                       "chromium-h2)")
     parser.add_argument("--timeout", type=float, default=420, help="overall bound in seconds")
     parser.add_argument("--parallel", type=int, default=2, help="peer-server batteries run at once")
     parser.add_argument("--server", default="faye-server",
-                        help="the server the clients and browser groups run against: faye-server or a host demo")
+                        help="the server the clients and browser groups run against: faye-server or a host demo "
+                             "(the eventsource and h2 groups always use faye-server)")
     arguments = parser.parse_args()
+    if arguments.only:
+        unknown = [name for name in arguments.only.split(",") if name not in GROUP_NAMES]
+        if unknown:
+            parser.error(f"--only: unknown groups {', '.join(unknown)} (the groups: {', '.join(GROUP_NAMES)})")
     started = time.monotonic()
     arguments.holder = {}
     timed_out = False

@@ -199,7 +199,7 @@ package struct ClientTransport {
 
     /// Once connected, the rest of the opening (proxy tunnel, TLS, the protocol's handshake)
     /// must also finish within the connect timeout.
-    private static func scheduleOpeningTimeout(
+    package static func scheduleOpeningTimeout(
         _ timeout: Duration, on loop: any EventLoop, handler: any ClientConnectionHandler, shownURL: String
     ) {
         let bound = NIOLoopBound(handler, eventLoop: loop)

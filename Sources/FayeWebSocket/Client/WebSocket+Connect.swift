@@ -128,8 +128,13 @@ struct ClientConnector {
     func run() {
         let collector = OutputCollector(allocator: ByteBufferAllocator())
         let driver: Driver
+        let viaHTTP2 = (try? parsed.get()).map(usesHTTP2) ?? false
         do {
-            driver = try Driver.client(url: url, options: try socket.options.driverOptions()) { collector.append($0) }
+            let options = try socket.options.driverOptions()
+            driver =
+                viaHTTP2
+                ? try Driver.extendedConnectClient(url: url, options: options) { collector.append($0) }
+                : try Driver.client(url: url, options: options) { collector.append($0) }
         } catch {
             failEarly(WebSocketError(.invalidURL, message: "Network error: \(socket.url): \(error)"))
             return
@@ -138,8 +143,40 @@ struct ClientConnector {
         socket.attach(handler)
         guard case .success(let target) = parsed else { return }
         // Messages name the URL without its credentials.
-        ClientTransport(target: target, shownURL: socket.url, options: clientOptions, eventLoop: socket.eventLoop)
-            .open(handler)
+        let transport = ClientTransport(
+            target: target, shownURL: socket.url, options: clientOptions, eventLoop: socket.eventLoop)
+        guard viaHTTP2 else {
+            transport.open(handler)
+            return
+        }
+        let closeTimeout = socket.options.closeTimeout
+        let timeout = clientOptions.connectTimeout
+        HTTP2ClientPool.shared.withConnection(
+            to: target, shownURL: socket.url, options: clientOptions, eventLoop: socket.eventLoop
+        ) { outcome in
+            switch outcome {
+            case .streams(let connection):
+                ClientTransport.scheduleOpeningTimeout(
+                    timeout, on: connection.eventLoop, handler: handler, shownURL: transport.shownURL)
+                connection.openStream(for: handler, closeTimeout: closeTimeout)
+            case .http1:
+                driver.fallBackToHTTP1Handshake()
+                transport.open(handler)
+            case .failed(let error):
+                handler.connectionFailed(error)
+            }
+        }
+    }
+
+    /// Whether to try HTTP/2: asked for, `wss:`, and no proxy (tunnels stay HTTP/1.1).
+    private func usesHTTP2(_ target: WebSocketURL) -> Bool {
+        guard clientOptions.prefersHTTP2, target.isSecure, clientOptions.proxy == nil else { return false }
+        if clientOptions.proxyFromEnvironment,
+            ProxySettings.fromEnvironment(for: target, environment: ProcessEnvironment.current()) != nil
+        {
+            return false
+        }
+        return true
     }
 
     private func failEarly(_ error: WebSocketError) {

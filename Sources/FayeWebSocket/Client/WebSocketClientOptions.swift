@@ -22,6 +22,12 @@ public struct WebSocketClientOptions: Sendable {
     /// The event loops to use; `nil` uses NIO's shared singleton group.
     public var eventLoopGroup: (any EventLoopGroup)?
 
+    /// Open `wss:` sockets as HTTP/2 streams (RFC 8441 extended CONNECT) when the server offers
+    /// `h2` by ALPN and advertises `SETTINGS_ENABLE_CONNECT_PROTOCOL`; otherwise (or through a
+    /// proxy, or for `ws:`) over HTTP/1.1 as usual. Sockets to the same host and port with the
+    /// same TLS settings, on the same event loop, share one HTTP/2 connection. Off by default.
+    public var prefersHTTP2 = false
+
     /// Creates the default options.
     public init() {}
 }

@@ -2,6 +2,7 @@ public import Logging
 import NIOConcurrencyHelpers
 public import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 import NIOPosix
 public import ServiceLifecycle
 
@@ -60,6 +61,9 @@ public final class FayeServer: Sendable {
         /// TLS (`wss:` and `https:`): the certificate chain and key, loaded by ``FayeServer/start()``.
         /// `nil` (the default): plain TCP.
         public var tls: TLSServerConfiguration?
+        /// HTTP/2: offered by ALPN over TLS (on by default), with prior knowledge over
+        /// cleartext (off by default), its stream limits. See ``HTTP2ServerConfiguration``.
+        public var http2 = HTTP2ServerConfiguration()
 
         /// Creates a configuration.
         public init(host: String = "127.0.0.1", port: Int = 9292) {
@@ -132,7 +136,9 @@ public final class FayeServer: Sendable {
     public func start() async throws {
         let configuration = self.configuration
         // Loaded once, before binding: a bad certificate or key fails start().
-        let tls = try configuration.tls.map { try TLSContext(server: $0) }
+        let tls = try configuration.tls.map { try TLSContext(server: Self.offeringHTTP2($0, configuration.http2)) }
+        // Refused connections are answered in HTTP/1.1: their TLS selects no protocol.
+        let refusalTLS = try configuration.tls.map { try TLSContext(server: $0) }
         let group: any EventLoopGroup =
             sharedGroup ?? MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         let responder = self.responder
@@ -148,7 +154,9 @@ public final class FayeServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     guard connections.add(channel, limit: configuration.maxConnections) else {
                         logger.warning("connection refused: \(configuration.maxConnections) connections open")
-                        if let tls { try channel.pipeline.syncOperations.addHandler(TLSHandler(context: tls)) }
+                        if let refusalTLS {
+                            try channel.pipeline.syncOperations.addHandler(TLSHandler(context: refusalTLS))
+                        }
                         try channel.pipeline.syncOperations.addHandler(ConnectionLimitHandler())
                         return
                     }
@@ -171,8 +179,19 @@ public final class FayeServer: Sendable {
     /// Whether the server is bound and accepting.
     private var isRunning: Bool { running.withLockedValue { $0.channel != nil } }
 
-    /// Builds an accepted connection's pipeline. Internal, not private: the tests build the same
-    /// pipeline on an embedded channel to drive it in virtual time.
+    /// The TLS configuration with `h2` and `http/1.1` offered by ALPN when HTTP/2 is enabled
+    /// and the application named no protocols of its own.
+    static func offeringHTTP2(_ tls: TLSServerConfiguration, _ http2: HTTP2ServerConfiguration)
+        -> TLSServerConfiguration
+    {
+        var tls = tls
+        if http2.isEnabled && tls.applicationProtocols.isEmpty { tls.applicationProtocols = ["h2", "http/1.1"] }
+        return tls
+    }
+
+    /// Builds an accepted connection's pipeline: TLS when configured, then HTTP/1.1 or HTTP/2
+    /// (chosen by ALPN over TLS, by the preface with prior knowledge). Internal, not private:
+    /// the tests build the same pipeline on an embedded channel to drive it in virtual time.
     static func configure(
         _ channel: any Channel,
         configuration: Configuration,
@@ -180,18 +199,52 @@ public final class FayeServer: Sendable {
         responder: @escaping FayeHTTPHandler.Responder,
         logger: Logger
     ) throws {
+        let sync = channel.pipeline.syncOperations
+        // TLS first: it stays when a takeover removes the HTTP handlers.
+        if let tls { try sync.addHandler(TLSHandler(context: tls)) }
+        let logged = logger.logLevel <= .info ? logger : nil
+        let selection: HTTPVersionSelector.Source? =
+            if tls != nil {
+                configuration.http2.isEnabled ? .alpn : nil
+            } else {
+                configuration.http2.acceptsPriorKnowledge ? .preface : nil
+            }
+        guard let selection else {
+            try configureHTTP1(channel, configuration: configuration, isTLS: tls != nil, responder: responder)
+            logConnection(channel, .http1, logger: logged)
+            return
+        }
+        let isTLS = tls != nil
+        try sync.addHandler(
+            HTTPVersionSelector(source: selection, timeout: configuration.handshakeTimeout) { choice, _ in
+                switch choice {
+                case .http1:
+                    try configureHTTP1(channel, configuration: configuration, isTLS: isTLS, responder: responder)
+                case .http2:
+                    try configureHTTP2(
+                        channel, configuration: configuration, isTLS: isTLS, responder: responder, logger: logged)
+                }
+                logConnection(channel, choice, logger: logged)
+            })
+    }
+
+    /// The HTTP/1.1 handlers: NIO's codec with the head limits, pipelining, the handshake
+    /// timeout, then the ``FayeHTTPHandler``.
+    private static func configureHTTP1(
+        _ channel: any Channel,
+        configuration: Configuration,
+        isTLS: Bool,
+        responder: @escaping FayeHTTPHandler.Responder
+    ) throws {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderListSize = configuration.maxHeadSize
         limits.maxHeaderFieldSize = configuration.maxHeadSize
         limits.maxHeaderFieldCount = configuration.maxHeaderCount
-        let encoder = HTTPResponseEncoder()
         var handlerConfiguration = FayeHTTPHandler.Configuration()
         handlerConfiguration.maxBodySize = configuration.maxBodySize
-        handlerConfiguration.isTLS = tls != nil
+        handlerConfiguration.isTLS = isTLS
         let sync = channel.pipeline.syncOperations
-        // TLS first: it stays when a takeover removes the HTTP handlers.
-        if let tls { try sync.addHandler(TLSHandler(context: tls)) }
-        try sync.addHandler(encoder)
+        try sync.addHandler(HTTPResponseEncoder())
         try sync.addHandler(
             ByteToMessageHandler(
                 HTTPRequestDecoder(
@@ -204,11 +257,70 @@ public final class FayeServer: Sendable {
         try sync.addHandler(HTTPServerPipelineHandler())
         try sync.addHandler(HandshakeTimeoutHandler(timeout: configuration.handshakeTimeout))
         try sync.addHandler(FayeHTTPHandler(configuration: handlerConfiguration, responder: responder))
-        // Only when info lines are logged: the close callback and the peer's description cost
-        // memory per open connection.
-        guard logger.logLevel <= .info else { return }
+    }
+
+    /// The HTTP/2 handler (SETTINGS from ``HTTP2ServerConfiguration``, the head limit as
+    /// `SETTINGS_MAX_HEADER_LIST_SIZE`) and, on each stream the client opens, an
+    /// ``HTTP2StreamRequestHandler``.
+    private static func configureHTTP2(
+        _ channel: any Channel,
+        configuration: Configuration,
+        isTLS: Bool,
+        responder: @escaping FayeHTTPHandler.Responder,
+        logger: Logger?
+    ) throws {
+        let http2 = configuration.http2
+        let streamLimit = HTTP2StreamLimit(limit: http2.maxConcurrentStreams)
+        var settings: HTTP2Settings = [
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: streamLimit.enforcedByNIO),
+            HTTP2Setting(parameter: .maxHeaderListSize, value: configuration.maxHeadSize),
+            HTTP2Setting(parameter: .headerTableSize, value: http2.headerTableSize),
+            HTTP2Setting(parameter: .initialWindowSize, value: http2.initialWindowSize),
+        ]
+        if http2.allowsWebSockets { settings.append(HTTP2Setting(parameter: .enableConnectProtocol, value: 1)) }
+        var connectionConfiguration = NIOHTTP2Handler.ConnectionConfiguration()
+        connectionConfiguration.initialSettings = settings
+        connectionConfiguration.targetWindowSize = http2.initialWindowSize
+        var streamConfiguration = NIOHTTP2Handler.StreamConfiguration()
+        streamConfiguration.targetWindowSize = http2.initialWindowSize
+        // NIO's guard against rapid resets (CVE-2023-44487) allows 200 RST_STREAMs per 30 s by
+        // default: a client that cancels its allowed streams (and resets a few frames already
+        // in flight on them) twice would be cut off. Ten per allowed stream keeps the guard.
+        streamConfiguration.streamResetFrameRateLimit.maximumCount = max(200, 10 * http2.maxConcurrentStreams)
+        let connection = HTTP2StreamRequestHandler.Connection(
+            responder: responder,
+            maxBodySize: configuration.maxBodySize,
+            isTLS: isTLS,
+            remoteAddress: channel.remoteAddress,
+            streamCloseTimeout: http2.streamCloseTimeout,
+            logger: logger
+        )
+        // The client is told the real limit; NIO's higher one is only the connection-error ceiling.
+        try channel.pipeline.syncOperations.addHandler(HTTP2AdvertisedLimitWriter(advertised: streamLimit.limit))
+        let boundLimit = NIOLoopBound(streamLimit, eventLoop: channel.eventLoop)
+        _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
+            mode: .server,
+            connectionConfiguration: connectionConfiguration,
+            streamConfiguration: streamConfiguration,
+            streamDelegate: streamLimit
+        ) { stream in
+            stream.eventLoop.makeCompletedFuture {
+                guard boundLimit.value.admit(stream) else {
+                    HTTP2StreamLimit.refuse(stream)
+                    return
+                }
+                try stream.pipeline.syncOperations.addHandler(HTTP2StreamRequestHandler(connection: connection))
+            }
+        }
+    }
+
+    /// One line per connection at `info` (`connection from ADDRESS (h2)`), and one when it
+    /// closes. Only when info lines are logged: the close callback and the peer's description
+    /// cost memory per open connection.
+    private static func logConnection(_ channel: any Channel, _ choice: HTTPVersionChoice, logger: Logger?) {
+        guard let logger else { return }
         let peer = channel.remoteAddress.map { "\($0)" } ?? "?"
-        logger.info("connection from \(peer)")
+        logger.info("connection from \(peer) (\(choice.name))")
         channel.closeFuture.whenComplete { _ in logger.info("connection from \(peer) closed") }
     }
 

@@ -88,6 +88,53 @@ public protocol ConnectionTakeover: Sendable {
         for request: ServerRequest,
         channel: any Channel
     ) throws -> (handler: any ChannelHandler, start: () -> Void)
+
+    /// Called instead of ``makeHandler(for:channel:)`` when the request came on an HTTP/2
+    /// stream, on the stream channel's event loop.
+    ///
+    /// Return the status and headers to answer with and the handler that then owns the stream's
+    /// body: it receives the request body's `DATA` as `ByteBuffer`s and writes `ByteBuffer`s
+    /// that go out as `DATA`. Return `nil` (the default) when the protocol needs HTTP/1.1: the
+    /// stream is reset with `HTTP_1_1_REQUIRED`, and clients retry over HTTP/1.1. Throw a
+    /// `HandshakeRefusal` to answer with its status, headers and body instead.
+    func makeHTTP2Stream(for request: ServerRequest, channel: any Channel) throws -> HTTP2StreamTakeover?
+}
+
+extension ConnectionTakeover {
+    /// HTTP/1.1 only: `nil`.
+    public func makeHTTP2Stream(for request: ServerRequest, channel: any Channel) throws -> HTTP2StreamTakeover? {
+        nil
+    }
+}
+
+/// What a ``ConnectionTakeover`` puts on an HTTP/2 stream: the response head, then a handler
+/// that owns the stream's body as bytes.
+public struct HTTP2StreamTakeover {
+    /// What the stream carries, for the server's log line (`websocket`, `eventsource`).
+    public var name: String
+    /// The response status (`200` for a WebSocket's extended CONNECT and an EventSource).
+    public var status: Int
+    /// The response headers (connection-specific ones are not sent over HTTP/2).
+    public var headers: HeaderFields
+    /// The handler put on the stream once the head is written.
+    public var handler: any ChannelHandler
+    /// Called once the handler is in the stream's pipeline.
+    public var start: () -> Void
+
+    /// Creates the takeover.
+    public init(
+        name: String,
+        status: Int = 200,
+        headers: HeaderFields,
+        handler: any ChannelHandler,
+        start: @escaping () -> Void
+    ) {
+        self.name = name
+        self.status = status
+        self.headers = headers
+        self.handler = handler
+        self.start = start
+    }
 }
 
 extension WebSocket {

@@ -24,4 +24,21 @@ struct WebSocketTakeover: ConnectionTakeover {
             }
         )
     }
+
+    /// Over HTTP/2: the extended CONNECT decided by the driver's rules (a refusal is thrown as
+    /// the `HandshakeRefusal` to answer), then a driver that writes no head.
+    func makeHTTP2Stream(for request: ServerRequest, channel: any Channel) throws -> HTTP2StreamTakeover? {
+        let handshake = try HostedHandshake.decide(request, options: options)
+        let handler = WebSocketHandler.server(for: request, options: options, channel: channel) { output in
+            Driver.accepted(handshake.accepted, output: output)
+        }
+        let socket = handler.socket
+        let setup = self.setup
+        return HTTP2StreamTakeover(
+            name: "websocket", status: handshake.accepted.status, headers: handshake.accepted.headers, handler: handler
+        ) {
+            setup(socket)
+            handler.start()
+        }
+    }
 }

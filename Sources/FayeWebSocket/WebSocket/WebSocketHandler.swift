@@ -176,6 +176,8 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.close(mode: .all, promise: nil)
             return
         }
+        // The protocol ended cleanly: END_STREAM, not RST_STREAM, on an HTTP/2 stream.
+        context.announceGracefulEnd()
         if let pending = collector.take() {
             trackBuffered(pending.readableBytes)
             context.writeAndFlush(wrapOutboundOut(pending)).assumeIsolated().whenComplete { _ in
@@ -281,6 +283,13 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         flushIfOutsideRead(promise: promise)
+    }
+
+    /// The response to an HTTP/2 extended CONNECT arrived (client over h2): the driver opens
+    /// or fails on it, and what it wrote (messages queued before the open) goes out.
+    func extendedConnectAnswered(_ response: HandshakeResponse) {
+        driver.receiveExtendedConnectResponse(response)
+        flushIfOutsideRead(promise: nil)
     }
 
     func ping(_ payload: [UInt8], onPong: (@Sendable () -> Void)?) {

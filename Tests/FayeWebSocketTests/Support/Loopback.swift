@@ -100,7 +100,8 @@ func settle(_ socket: WebSocket) async throws {
     try await socket.eventLoop.submit {}.get()
 }
 
-/// The tests' default responder: a request with an `Upgrade` header becomes a WebSocket (the
+/// The tests' default responder: a request with an `Upgrade` header (or an HTTP/2 extended
+/// CONNECT) becomes a WebSocket (the
 /// driver refuses anything that is not a valid handshake) that echoes every message unless
 /// `echo` is off, is handed to `setup` before its handshake and then to `sockets`; any other
 /// request gets `200 plain <METHOD> <target>` and its body.
@@ -111,7 +112,7 @@ func echoResponder(
     sockets: Inbox<WebSocket>
 ) -> FayeHTTPHandler.Responder {
     { request in
-        guard request.request.headers.contains("Upgrade") else {
+        guard request.request.headers.contains("Upgrade") || request.request.extendedConnectProtocol != nil else {
             let text = "plain \(request.request.method) \(request.request.target)\n"
             return ServerResponse(body: Array(text.utf8) + request.request.body)
         }

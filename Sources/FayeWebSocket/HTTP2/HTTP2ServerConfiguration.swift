@@ -1,0 +1,46 @@
+/// How ``FayeServer`` speaks HTTP/2 (RFC 9113): when it is used, and its limits.
+///
+/// Over TLS the server offers `h2` and `http/1.1` by ALPN (unless
+/// ``TLSServerConfiguration/applicationProtocols`` names its own list) and a client that picks
+/// `h2` gets HTTP/2; over cleartext, HTTP/2 is spoken only with ``acceptsPriorKnowledge`` (a
+/// connection that starts with the HTTP/2 preface; any other connection is HTTP/1.1).
+///
+/// On an HTTP/2 connection every request is a stream: ordinary requests reach the responder as
+/// over HTTP/1.1, EventSource streams are h2 streams (many on one connection), and WebSockets
+/// arrive by extended CONNECT (RFC 8441) when ``allowsWebSockets`` is on.
+public struct HTTP2ServerConfiguration: Sendable, Hashable {
+    /// Whether TLS connections are offered `h2` by ALPN. Default `true`; `false` keeps every
+    /// connection on HTTP/1.1.
+    public var isEnabled = true
+
+    /// Whether a cleartext connection that opens with the HTTP/2 connection preface is served
+    /// as HTTP/2 ("h2c" with prior knowledge, RFC 9113 §3.3). Other cleartext connections stay
+    /// HTTP/1.1. Default `false`.
+    public var acceptsPriorKnowledge = false
+
+    /// Whether WebSockets are served over HTTP/2: the server's SETTINGS then carry
+    /// `SETTINGS_ENABLE_CONNECT_PROTOCOL` (RFC 8441 §3), and browsers open `wss:` on the h2
+    /// connection. Default `true`. Turn it off when the responder serves no WebSockets, or
+    /// answers with a takeover of its own that needs HTTP/1.1: browsers then use HTTP/1.1 for
+    /// WebSockets.
+    public var allowsWebSockets = true
+
+    /// The most streams a client may have open at once (`SETTINGS_MAX_CONCURRENT_STREAMS`); a
+    /// stream beyond it is refused with `RST_STREAM` `REFUSED_STREAM`. Default 100.
+    public var maxConcurrentStreams = 100
+
+    /// The HPACK dynamic table size the server's decoder allows (`SETTINGS_HEADER_TABLE_SIZE`).
+    /// Default 4096 bytes.
+    public var headerTableSize = 4096
+
+    /// The flow-control window of each stream and of the connection, in bytes: how much a
+    /// client may send before the server reads it. Default 65,535 (the protocol's initial window).
+    public var initialWindowSize = 65_535
+
+    /// How long a stream whose WebSocket or EventSource ended cleanly (`END_STREAM` sent) waits
+    /// for the client to end its side before it is reset. Default 5 seconds.
+    public var streamCloseTimeout: Duration = .seconds(5)
+
+    /// Creates the default configuration.
+    public init() {}
+}
