@@ -189,10 +189,25 @@ public final class FayeServer: Sendable {
         return tls
     }
 
-    /// Builds an accepted connection's pipeline: TLS when configured, then HTTP/1.1 or HTTP/2
-    /// (chosen by ALPN over TLS, by the preface with prior knowledge). Internal, not private:
-    /// the tests build the same pipeline on an embedded channel to drive it in virtual time.
-    static func configure(
+    /// Builds the pipeline the server builds for each accepted connection, on a channel you
+    /// accepted yourself (your own `ServerBootstrap`, an inherited socket, an embedded channel
+    /// in a test or a fuzzer): TLS when `tls` is given, then HTTP/1.1 or HTTP/2 (chosen by ALPN
+    /// over TLS, by the preface with ``HTTP2ServerConfiguration/acceptsPriorKnowledge``), with
+    /// the configuration's limits and timeouts. Call it on the channel's event loop, from the
+    /// child channel initializer.
+    ///
+    /// The server's own bookkeeping (``connectionCount``, the connection limit, the graceful
+    /// shutdown of WebSockets) is not part of it: that belongs to a running ``FayeServer``.
+    ///
+    /// - Parameters:
+    ///   - channel: the accepted connection.
+    ///   - configuration: limits, timeouts and HTTP/2 settings (its host, port and TLS
+    ///     configuration are not used; pass the loaded `tls` context instead).
+    ///   - tls: the TLS context to serve with, or `nil` for cleartext. Offer `h2` by ALPN with
+    ///     ``TLSServerConfiguration/applicationProtocols`` for HTTP/2 over TLS.
+    ///   - responder: answers each request.
+    ///   - logger: one line per connection (and per HTTP/2 WebSocket or EventSource stream) at `info`.
+    public static func configure(
         _ channel: any Channel,
         configuration: Configuration,
         tls: TLSContext?,
