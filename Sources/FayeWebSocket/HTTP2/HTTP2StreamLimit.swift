@@ -92,3 +92,12 @@ final class HTTP2AdvertisedLimitWriter: ChannelOutboundHandler, RemovableChannel
         }
     }
 }
+
+/// The last handler of an HTTP/2 connection: takes the protocol errors NIO reports after it has
+/// answered them itself (a stream error is already `RST_STREAM`, a connection error `GOAWAY`
+/// and a close), so they end here instead of at the pipeline's tail.
+final class HTTP2ProtocolErrorSink: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {}
+}

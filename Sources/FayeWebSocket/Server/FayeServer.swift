@@ -327,6 +327,7 @@ public final class FayeServer: Sendable {
                 try stream.pipeline.syncOperations.addHandler(HTTP2StreamRequestHandler(connection: connection))
             }
         }
+        try channel.pipeline.syncOperations.addHandler(HTTP2ProtocolErrorSink())
     }
 
     /// One line per connection at `info` (`connection from ADDRESS (h2)`), and one when it

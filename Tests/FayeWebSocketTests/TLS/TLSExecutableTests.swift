@@ -31,6 +31,25 @@ struct TLSExecutableTests {
         try await body(port)
     }
 
+    @Test("faye-server negotiates h2 and http/1.1 by ALPN, as openssl s_client sees it")
+    func alpnWithOpenSSLClient() async throws {
+        let pki = try await TestPKI.shared()
+        try await withTLSFayeServer(pki.server) { port in
+            for (offer, expected) in [
+                ("h2,http/1.1", "ALPN protocol: h2"), ("http/1.1", "ALPN protocol: http/1.1"),
+                ("spdy/3", "No ALPN negotiated"),
+            ] {
+                let client = try ChildProcess(
+                    URL(fileURLWithPath: "/usr/bin/openssl"),
+                    ["s_client", "-alpn", offer, "-connect", "127.0.0.1:\(port)", "-CAfile", pki.caFile])
+                client.closeInput()
+                let status = try await client.waitForExit(timeout: .seconds(10))
+                #expect(status == 0, "\(client.errorText)")
+                #expect(client.outputText.contains(expected), "offered \(offer): \(client.outputText)")
+            }
+        }
+    }
+
     @Test("faye-server --tls-cert --tls-key serves wss:// (announced as such) with deflate")
     func serverServesWSS() async throws {
         let pki = try await TestPKI.shared()

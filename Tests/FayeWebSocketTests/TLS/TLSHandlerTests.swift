@@ -236,6 +236,37 @@ struct TLSHandlerTests {
         }
     }
 
+    @Test(
+        "ALPN: the server picks the first of its protocols the client offers, or none",
+        arguments: [
+            (["http/1.1", "h2"], "h2"), (["http/1.1"], "http/1.1"), (["spdy/3", "h2"], "h2"), (["spdy/3"], nil),
+            ([], nil),
+        ] as [([String], String?)])
+    func alpn(offered: [String], selected: String?) async throws {
+        let pki = try await TestPKI.shared()
+        var configuration = TLSClientConfiguration()
+        configuration.rootCertificateFiles = [pki.caFile]
+        configuration.applicationProtocols = offered
+        let pair = try TLSPair(pki: pki, client: configuration) { $0.applicationProtocols = ["h2", "http/1.1"] }
+        defer { pair.finish() }
+        try pair.handshake()
+        #expect(pair.clientSide.handshake?.applicationProtocol == selected)
+        #expect(pair.serverSide.handshake?.applicationProtocol == selected)
+    }
+
+    @Test("ALPN names must be 1 to 255 bytes: anything else is a configuration error")
+    func alpnNames() async throws {
+        let pki = try await TestPKI.shared()
+        for bad in [[""], [String(repeating: "x", count: 256)]] {
+            var client = TLSClientConfiguration()
+            client.applicationProtocols = bad
+            #expect(throws: TLSError.self) { try TLSContext(client: client) }
+            var server = pki.server.serverConfiguration
+            server.applicationProtocols = bad
+            #expect(throws: TLSError.self) { try TLSContext(server: server) }
+        }
+    }
+
     @Test("a server that only allows TLS 1.3 and a client that only offers 1.2: a clear failure")
     func noCommonVersion() async throws {
         let pki = try await TestPKI.shared()

@@ -28,6 +28,10 @@ final class HTTP2ClientConnection: ClientConnectionHandler {
     static let idleTimeout: TimeAmount = .seconds(30)
 
     let eventLoop: any EventLoop
+    /// The origin, for errors.
+    private let host: String
+    private let port: Int
+    private let shownURL: String
     private let probe = HTTP2ClientProbe()
     private var state = State.opening
     private var waiters: [(Outcome) -> Void] = []
@@ -42,10 +46,16 @@ final class HTTP2ClientConnection: ClientConnectionHandler {
 
     init(
         eventLoop: any EventLoop,
+        host: String,
+        port: Int,
+        shownURL: String,
         onOutcome: @escaping (HTTP2ClientConnection, Outcome) -> Void,
         onClose: @escaping (HTTP2ClientConnection) -> Void
     ) {
         self.eventLoop = eventLoop
+        self.host = host
+        self.port = port
+        self.shownURL = shownURL
         self.onOutcome = onOutcome
         self.onClose = onClose
     }
@@ -117,7 +127,7 @@ final class HTTP2ClientConnection: ClientConnectionHandler {
                     }
                 })
         } catch {
-            connectionFailed(WebSocketError(.connectionFailed(host: "", port: 0, errno: nil), message: "\(error)"))
+            connectionFailed(failure("could not set up HTTP/2: \(error)"))
             channel.close(promise: nil)
         }
     }
@@ -140,10 +150,7 @@ final class HTTP2ClientConnection: ClientConnectionHandler {
     }
 
     private func closed() {
-        finish(
-            .failed(
-                WebSocketError(
-                    .connectionFailed(host: "", port: 0, errno: nil), message: "the HTTP/2 connection closed")))
+        finish(.failed(failure("the connection closed before HTTP/2 was set up")))
         state = .done
         idleTimer?.cancel()
         onClose(self)
@@ -154,9 +161,7 @@ final class HTTP2ClientConnection: ClientConnectionHandler {
     /// Opens a stream for a client socket: its extended CONNECT goes out once the stream exists.
     func openStream(for socketHandler: WebSocketHandler, closeTimeout: Duration) {
         guard let multiplexer, isUsable else {
-            socketHandler.connectionFailed(
-                WebSocketError(
-                    .connectionFailed(host: "", port: 0, errno: nil), message: "the HTTP/2 connection closed"))
+            socketHandler.connectionFailed(failure("the HTTP/2 connection closed"))
             return
         }
         streams += 1
@@ -181,12 +186,15 @@ final class HTTP2ClientConnection: ClientConnectionHandler {
                 stream.closeFuture.assumeIsolated().whenComplete { _ in self.streamClosed() }
             case .failure(let error):
                 self.streamClosed()
-                socketHandler.connectionFailed(
-                    WebSocketError(
-                        .connectionFailed(host: "", port: 0, errno: nil),
-                        message: "Network error: could not open an HTTP/2 stream: \(error)"))
+                socketHandler.connectionFailed(self.failure("could not open an HTTP/2 stream: \(error)"))
             }
         }
+    }
+
+    /// A connection failure of the origin, worded like the transport's.
+    private func failure(_ reason: String) -> WebSocketError {
+        WebSocketError(
+            .connectionFailed(host: host, port: port, errno: nil), message: "Network error: \(shownURL): \(reason)")
     }
 
     private func streamClosed() {

@@ -48,7 +48,9 @@ final class HTTP2ClientPool: Sendable {
         default:
             break
         }
-        let connection = HTTP2ClientConnection(eventLoop: eventLoop) { [self] connection, outcome in
+        let connection = HTTP2ClientConnection(
+            eventLoop: eventLoop, host: target.host, port: target.port, shownURL: shownURL
+        ) { [self] connection, outcome in
             guard case .http1 = outcome else { return }
             replace(key, expected: connection, with: .http1Until(.now() + Self.http1Memory))
         } onClose: { [self] connection in
