@@ -10,7 +10,7 @@ struct FayeBenchCommand: AsyncParsableCommand {
         abstract: "Speed and memory of swift-faye against NIO's WebSocket stack, side by side in one run.",
         subcommands: [
             ParseCommand.self, FrameCommand.self, DeflateCommand.self, EchoCommand.self, HostsCommand.self,
-            IdleCommand.self, EventStreamCommand.self,
+            IdleCommand.self, EventStreamCommand.self, HTTP2Command.self,
             AllCommand.self, IdleProbeCommand.self,
         ]
     )
@@ -145,6 +145,21 @@ struct EventStreamCommand: AsyncParsableCommand {
     }
 }
 
+struct HTTP2Command: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "http2",
+        abstract:
+            "WebSocket echo over HTTP/2 against HTTP/1.1 with TLS, and server memory per EventSource stream over h2 against HTTP/1.1."
+    )
+    @OptionGroup var options: BenchOptions
+
+    func run() async throws {
+        let report = Report(json: options.json)
+        try await HTTP2Bench(settings: options.settings).run(into: report)
+        report.printTables()
+    }
+}
+
 struct AllCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "all",
@@ -167,6 +182,7 @@ struct AllCommand: AsyncParsableCommand {
         try await HostBench(settings: settings).run(into: report)
         try IdleBench(settings: settings, connections: nil).run(into: report)
         try await EventStreamBench(settings: settings).run(into: report)
+        try await HTTP2Bench(settings: settings).run(into: report)
         report.printTables()
         if let writeDocs {
             let elapsed = ContinuousClock.now - started

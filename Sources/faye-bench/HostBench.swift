@@ -79,7 +79,8 @@ final class ServerProcess {
         self.logPath = logPath
     }
 
-    static func start(_ executable: String) throws -> ServerProcess {
+    /// Starts `executable --port 0` with `arguments` after it (`wss://` is awaited with `--tls-cert`).
+    static func start(_ executable: String, arguments: [String] = []) throws -> ServerProcess {
         var buffer = [CChar](repeating: 0, count: 4096)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         let own =
@@ -98,12 +99,14 @@ final class ServerProcess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path, "--port", "0"] as [String]).map { strdup($0) } + [nil]
+        let argv: [UnsafeMutablePointer<CChar>?] =
+            ([path, "--port", "0"] + arguments).map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
         var pid: pid_t = 0
         let status = posix_spawn(&pid, path, &actions, nil, argv, environ)
         guard status == 0 else { throw BenchError("posix_spawn \(path) failed: \(status)") }
-        let marker = "faye-server listening on ws://127.0.0.1:"
+        let scheme = arguments.contains("--tls-cert") ? "wss" : "ws"
+        let marker = "faye-server listening on \(scheme)://127.0.0.1:"
         for _ in 0..<600 {
             if let text = MachineState.readFile(logPath), let port = Self.port(in: text, after: marker) {
                 return ServerProcess(pid: pid, port: port, logPath: logPath)

@@ -104,6 +104,22 @@ struct PerformanceDocument {
                     reached: deflate.ratio >= 0.9))
         }
         targets += eventStreamTargets
+        targets += http2Targets
+        return targets
+    }
+
+    /// HTTP/2's targets: echo over h2 like for like with HTTP/1.1 + TLS, and EventSource
+    /// streams cheaper as h2 streams than as HTTP/1.1 connections.
+    private var http2Targets: [Target] {
+        var targets = ["32 B", "16 KiB"].map { size in
+            ratioTarget(
+                "http2: echo over h2 ≥ 0.8× HTTP/1.1 + TLS, \(size), one socket",
+                row("http2", "binary \(size) 1x64 h2", "msgs/s"), atLeast: 0.8)
+        }
+        targets.append(
+            ratioTarget(
+                "http2: an EventSource stream costs the server less as an h2 stream than as an HTTP/1.1 connection",
+                row("http2", HTTP2Bench.eventSourceCase, "bytes per stream"), atLeast: 1.0))
         return targets
     }
 
@@ -280,6 +296,18 @@ struct PerformanceDocument {
           client counting blank lines; both on one event loop thread whose CPU time is read
           before and after (`client CPU`: CPU seconds per 10,000 events, so a figure under 1
           means 10,000 events/s take under one core).
+        - **http2**: one `faye-server` process with a throwaway TLS certificate; our client
+          (`WebSocket.connect`, one event loop thread) opens the sockets with
+          `prefersHTTP2` on (every socket a stream of one TLS connection, extended CONNECT) or
+          off (HTTP/1.1 + TLS, a connection each), keeps M binary messages in flight on each and
+          counts echoes for 2 s after 0.5 s of warm-up, the two alternating run by run; the ratio
+          is h2 over HTTP/1.1. `1x64` is like for like (one connection, one server event loop
+          either way); `10xM` shows sharing: HTTP/2's ten sockets are one connection served by
+          one event loop, HTTP/1.1's ten connections use every core. `eventsource`: a fresh
+          `faye-server --h2c` (ticks every 10 minutes, so the streams stay idle) gets 1,000
+          EventSource requests, as 10 cleartext HTTP/2 connections of 100 streams or as 1,000
+          HTTP/1.1 connections, from a raw NIO client; the server's resident set is read before
+          (after 10 warm-up streams) and after, and the growth divided by 1,000.
         - **text corpus**: English-like prose from a fixed word list with about one word in
           twenty accented or non-Latin (so a multi-byte character every hundred bytes or so),
           generated from a fixed seed: the same bytes on every run.

@@ -33,9 +33,14 @@ public struct HTTP2ServerConfiguration: Sendable, Hashable {
     /// Default 4096 bytes.
     public var headerTableSize = 4096
 
-    /// The flow-control window of each stream and of the connection, in bytes: how much a
-    /// client may send before the server reads it. Default 65,535 (the protocol's initial window).
-    public var initialWindowSize = 65_535
+    /// The flow-control window of each stream (`SETTINGS_INITIAL_WINDOW_SIZE`), in bytes: how
+    /// much a client may send on one stream that the server has not read yet, which bounds what
+    /// a stream whose reader lags (a WebSocket consumer behind) holds. Default 256 KiB.
+    public var initialWindowSize = 256 * 1024
+
+    /// The flow-control window of the whole connection, in bytes: how much a client may send on
+    /// all its streams together before the server reads it. Default 1 MiB.
+    public var connectionWindowSize = 1024 * 1024
 
     /// How long a stream whose WebSocket or EventSource ended cleanly (`END_STREAM` sent) waits
     /// for the client to end its side before it is reset. Default 5 seconds.

@@ -295,7 +295,7 @@ public final class FayeServer: Sendable {
         if http2.allowsWebSockets { settings.append(HTTP2Setting(parameter: .enableConnectProtocol, value: 1)) }
         var connectionConfiguration = NIOHTTP2Handler.ConnectionConfiguration()
         connectionConfiguration.initialSettings = settings
-        connectionConfiguration.targetWindowSize = http2.initialWindowSize
+        connectionConfiguration.targetWindowSize = http2.connectionWindowSize
         var streamConfiguration = NIOHTTP2Handler.StreamConfiguration()
         streamConfiguration.targetWindowSize = http2.initialWindowSize
         // NIO's guard against rapid resets (CVE-2023-44487) allows 200 RST_STREAMs per 30 s by

@@ -24,6 +24,10 @@ final class HTTP2ClientConnection: ClientConnectionHandler {
         case done
     }
 
+    /// The receive window of each stream, and of the connection.
+    static let streamWindow = 256 * 1024
+    static let connectionWindow = 1024 * 1024
+
     /// How long an HTTP/2 connection with no socket on it stays open for the next one.
     static let idleTimeout: TimeAmount = .seconds(30)
 
@@ -101,15 +105,20 @@ final class HTTP2ClientConnection: ClientConnectionHandler {
         }
         do {
             var connectionConfiguration = NIOHTTP2Handler.ConnectionConfiguration()
+            // The server's streams may run ahead by 256 KiB each and 1 MiB together, the same
+            // windows the server gives its clients.
             connectionConfiguration.initialSettings = [
                 HTTP2Setting(parameter: .enablePush, value: 0),
                 HTTP2Setting(parameter: .maxConcurrentStreams, value: 0),
-                HTTP2Setting(parameter: .initialWindowSize, value: 65_535),
+                HTTP2Setting(parameter: .initialWindowSize, value: Self.streamWindow),
             ]
+            connectionConfiguration.targetWindowSize = Self.connectionWindow
+            var streamConfiguration = NIOHTTP2Handler.StreamConfiguration()
+            streamConfiguration.targetWindowSize = Self.streamWindow
             let multiplexer = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
                 mode: .client,
                 connectionConfiguration: connectionConfiguration,
-                streamConfiguration: NIOHTTP2Handler.StreamConfiguration()
+                streamConfiguration: streamConfiguration
             ) { stream in
                 // Servers may not open streams here (no push, no concurrent streams allowed).
                 stream.close()
