@@ -264,6 +264,34 @@ struct HTTP2ServerTests {
         await session.server.finish()
     }
 
+    @Test("a header block over maxHeadSize ends the connection with GOAWAY")
+    func headerListTooLarge() async throws {
+        let (session, _) = try await H2Session.open(configuration: H2Session.configuration { $0.maxHeadSize = 4096 })
+        try await session.sendHeaders(
+            stream: 1,
+            [
+                (":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", "example.com"),
+                ("x-big", String(repeating: "b", count: 5000)),
+            ], endStream: true)
+        _ = try await session.next("GOAWAY") { $0.type == H2Wire.FrameType.goAway.rawValue }
+        await session.server.finish()
+    }
+
+    @Test("an extended CONNECT without :path is a stream error; the connection goes on")
+    func connectWithoutPath() async throws {
+        let (session, _) = try await H2Session.open()
+        try await session.sendHeaders(
+            stream: 1,
+            [
+                (":method", "CONNECT"), (":protocol", "websocket"), (":scheme", "http"), (":authority", "example.com"),
+                ("sec-websocket-version", "13"),
+            ])
+        #expect(try await session.next(.rstStream, stream: 1).errorCode == 0x1)  // PROTOCOL_ERROR
+        try await session.sendWebSocketConnect(stream: 3)
+        #expect(try await session.next(.headers, stream: 3).status == 200)
+        await session.server.finish()
+    }
+
     @Test("the first SETTINGS frame's stream limit is rewritten; other frames pass untouched")
     func advertisedLimitRewrite() {
         var buffer = ByteBuffer(bytes: Wire.settings([(0x3, 200), (0x4, 65_535), (0x3, 300)]) + [0xAA])
