@@ -262,6 +262,29 @@ public final class EventSource: Sendable {
         withHandler { $0.close() }
     }
 
+    /// Ends the stream for a server's graceful shutdown: a last `retry:` field advising the
+    /// client to come back after `retryHint` (to another instance, resuming by
+    /// `Last-Event-ID`), then ``close()``.
+    package func drain(retryHint: Duration) {
+        _ = enqueue(ServerSentEvent.retryField(retryHint), promise: nil, waitForWritable: false)
+        close()
+    }
+
+    /// Runs `body` once the stream is closed (at once when it already is).
+    package func whenGone(_ body: @escaping @Sendable () -> Void) {
+        let promise = eventLoop.makePromise(of: EventSourceCloseEvent.self)
+        let known = state.withLockedValue { state -> Bool in
+            if state.closeEvent != nil { return true }
+            state.closeWaiters.append(promise)
+            return false
+        }
+        if known {
+            body()
+        } else {
+            promise.futureResult.whenComplete { _ in body() }
+        }
+    }
+
     /// Drops the connection at once, discarding what is not written yet.
     public func terminate() {
         state.withLockedValue { state in
@@ -316,10 +339,20 @@ extension ServerResponse {
     }
 }
 
+extension EventSource: DrainableStream {}
+
 /// Takes a connection over for an ``EventSource``.
-struct EventSourceTakeover: ConnectionTakeover {
+struct EventSourceTakeover: ConnectionTakeover, DrainRegistering {
     let options: EventSourceOptions
     let setup: @Sendable (EventSource) -> Void
+    /// The server's streams, tracked for its graceful shutdown.
+    var streams: DrainableStreams?
+
+    func registering(with streams: DrainableStreams) -> any ConnectionTakeover {
+        var copy = self
+        copy.streams = streams
+        return copy
+    }
 
     func makeHandler(
         for request: ServerRequest,
@@ -334,6 +367,7 @@ struct EventSourceTakeover: ConnectionTakeover {
         )
         let handler = EventSourceHandler(source: source)
         source.attach(handler)
+        streams?.add(source)
         let setup = self.setup
         return (
             handler,
@@ -356,6 +390,7 @@ struct EventSourceTakeover: ConnectionTakeover {
         )
         let handler = EventSourceHandler(source: source, writesHead: false)
         source.attach(handler)
+        streams?.add(source)
         let setup = self.setup
         return HTTP2StreamTakeover(
             name: "eventsource", status: 200, headers: options.responseHeaders(hosted: true), handler: handler

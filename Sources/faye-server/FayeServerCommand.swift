@@ -21,6 +21,22 @@ struct FayeServerCommand: AsyncParsableCommand {
         help: "Also accept cleartext HTTP/2 with prior knowledge (HTTP/1.1 stays available on the port).")
     var h2c = false
 
+    @Flag(
+        name: .customLong("reuse-port"),
+        help: "Set SO_REUSEPORT: several faye-server processes share the port (the kernel spreads connections).")
+    var reusePort = false
+
+    @Option(
+        name: .customLong("drain-delay"),
+        help: "On SIGTERM, keep serving this many seconds with GET /healthz answering 503 before closing.")
+    var drainDelay: Double = 0
+
+    func validate() throws {
+        guard drainDelay >= 0, drainDelay.isFinite, drainDelay <= 3600 else {
+            throw ValidationError("--drain-delay must be 0 to 3600 seconds")
+        }
+    }
+
     func run() async throws {
         let logger = FileHandleOutput.serverLogger(label: "faye-server")
 
@@ -29,6 +45,10 @@ struct FayeServerCommand: AsyncParsableCommand {
         configuration.maxBodySize = 1024 * 1024
         // With --tls-cert, h2 and http/1.1 are offered by ALPN (the default).
         configuration.http2.acceptsPriorKnowledge = h2c
+        configuration.reusePort = reusePort
+        // GET /healthz: 200 while serving, 503 from the start of a graceful shutdown.
+        configuration.healthCheckPath = "/healthz"
+        configuration.drainDelay = .milliseconds(Int64(drainDelay * 1000))
         if let tlsCert = arguments.tlsCert, let tlsKey = arguments.tlsKey {
             configuration.tls = TLSServerConfiguration(certificateChainFile: tlsCert, privateKeyFile: tlsKey)
         }

@@ -6,6 +6,12 @@ import NIOHTTP2
 import NIOPosix
 public import ServiceLifecycle
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// An embedded HTTP/1.1 server for ``FayeHTTPHandler`` responders: the part Thin or Puma plays
 /// for the Ruby gem. One event loop per core, keep-alive, bounded request heads and bodies, a
 /// handshake timeout, and a graceful shutdown that closes WebSockets with 1001.
@@ -58,6 +64,21 @@ public final class FayeServer: Sendable {
         /// How long ``FayeServer/shutdown()`` waits for WebSockets to finish their closing
         /// handshake. Default 5 seconds.
         public var shutdownGracePeriod: Duration = .seconds(5)
+        /// Whether several processes may bind the same port (`SO_REUSEPORT`): the kernel then
+        /// spreads new connections over them. Default `false`.
+        public var reusePort = false
+        /// A path answered by the server itself, before the responder, for load balancers'
+        /// health checks: `GET` (or `HEAD`) gets `200 ok` while the server serves normally and
+        /// `503 draining` once a graceful shutdown has begun. `nil` (the default): none.
+        public var healthCheckPath: String?
+        /// How long a graceful shutdown keeps serving, and accepting, with the health check
+        /// answering `503`, before it stops accepting: time for a load balancer to notice and
+        /// send new connections elsewhere. Default zero.
+        public var drainDelay: Duration = .zero
+        /// The reconnection time advised to EventSource clients (a final `retry:` field) when a
+        /// graceful shutdown ends their streams, so that they come back soon, to another
+        /// instance, and resume by `Last-Event-ID`. Default 1 second.
+        public var shutdownRetryHint: Duration = .seconds(1)
         /// TLS (`wss:` and `https:`): the certificate chain and key, loaded by ``FayeServer/start()``.
         /// `nil` (the default): plain TCP.
         public var tls: TLSServerConfiguration?
@@ -108,9 +129,24 @@ public final class FayeServer: Sendable {
         self.logger = logger
         let tracker = SocketTracker()
         self.tracker = tracker
-        // WebSockets taken over by this server are tracked for the graceful shutdown.
+        let streams = DrainableStreams()
+        self.streams = streams
+        let healthCheckPath = configuration.healthCheckPath
+        let draining = self.draining
+        // WebSockets and EventSources taken over by this server are tracked for the graceful
+        // shutdown; the health check is answered before the responder.
         self.responder = { request in
+            if let healthCheckPath, request.request.method == "GET" || request.request.method == "HEAD",
+                request.request.path == healthCheckPath
+            {
+                return draining.withLockedValue { $0 }
+                    ? ServerResponse(status: 503, headers: ["Cache-Control": "no-store"], text: "draining\n")
+                    : ServerResponse(status: 200, headers: ["Cache-Control": "no-store"], text: "ok\n")
+            }
             let response = await responder(request)
+            if let registering = response.takeover as? any DrainRegistering {
+                return .takeOver(registering.registering(with: streams))
+            }
             guard let takeover = response.takeover as? WebSocketTakeover else { return response }
             return .webSocket(options: takeover.options) { socket in
                 tracker.add(socket)
@@ -120,6 +156,13 @@ public final class FayeServer: Sendable {
     }
 
     private let tracker: SocketTracker
+    private let streams: DrainableStreams
+    /// Set when a graceful shutdown begins: the health check answers 503 from then on.
+    private let draining = NIOLockedValueBox(false)
+
+    /// Whether the server is serving normally: `false` once a graceful shutdown has begun (the
+    /// health check, when configured, then answers `503`).
+    public var isHealthy: Bool { !draining.withLockedValue { $0 } && isRunning }
     private let connections = ConnectionTracker()
 
     /// The connections open now (accepted and not yet closed; refused ones not counted).
@@ -147,6 +190,9 @@ public final class FayeServer: Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(
+                .socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: configuration.reusePort ? 1 : 0
+            )
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
@@ -340,11 +386,26 @@ public final class FayeServer: Sendable {
         channel.closeFuture.whenComplete { _ in logger.info("connection from \(peer) closed") }
     }
 
-    /// Stops accepting, closes every WebSocket with 1001 (going away), waits up to the grace
-    /// period for their closing handshakes, then closes the remaining connections (EventSource
-    /// streams, kept-alive HTTP connections, taken-over ones) and stops the event loops once
-    /// every connection's close callbacks have run.
+    /// Shuts down gracefully: with a ``Configuration/drainDelay``, first keeps serving for that
+    /// long with ``isHealthy`` false (the health check answers `503`); then stops accepting,
+    /// closes every WebSocket with 1001 (going away) and ends every EventSource stream after a
+    /// final `retry:` of ``Configuration/shutdownRetryHint``, waits up to the grace period for
+    /// them, then closes the remaining connections (kept-alive HTTP connections, taken-over
+    /// ones, what did not finish in time) and stops the event loops once every connection's
+    /// close callbacks have run. A second call waits for the first.
     public func shutdown() async throws {
+        let first = draining.withLockedValue { draining -> Bool in
+            defer { draining = true }
+            return !draining
+        }
+        guard first else {
+            await stopped()
+            return
+        }
+        if configuration.drainDelay > .zero, isRunning {
+            // Still serving and accepting: the load balancer sees the health check fail.
+            try? await Task.sleep(for: configuration.drainDelay)
+        }
         let (group, channel) = running.withLockedValue { state in
             defer {
                 state.group = nil
@@ -352,27 +413,43 @@ public final class FayeServer: Sendable {
             }
             return (state.group, state.channel)
         }
-        guard let group else { return }
+        guard let group else {
+            markStopped()
+            return
+        }
         try? await channel?.close()
         let sockets = tracker.all()
+        let streams = self.streams.all()
         for socket in sockets { socket.goAway() }
-        if !sockets.isEmpty {
-            // Every closing handshake, but no longer than the grace period.
+        for stream in streams { stream.drain(retryHint: configuration.shutdownRetryHint) }
+        if !sockets.isEmpty || !streams.isEmpty {
+            // Every closing handshake and stream end, but no longer than the grace period.
             let loop = group.any()
             let done = loop.makePromise(of: Void.self)
-            EventLoopFuture.andAllComplete(sockets.map { $0.closeFuture() }, on: loop).cascade(to: done)
+            let gone = streams.map { stream in
+                let promise = loop.makePromise(of: Void.self)
+                stream.whenGone { promise.succeed() }
+                return promise.futureResult
+            }
+            let closes = sockets.map { $0.closeFuture().map { _ in } }
+            EventLoopFuture.andAllComplete(closes + gone, on: loop).cascade(to: done)
             let timer = loop.scheduleTask(in: TimeAmount(configuration.shutdownGracePeriod)) { done.succeed() }
             try? await done.futureResult.get()
             timer.cancel()
         }
         let remaining = tracker.all()
         for socket in remaining { socket.terminate() }
+        for stream in self.streams.all() { stream.terminate() }
         // Let them finish (and their close callbacks run) while the event loops still run.
         for socket in remaining { _ = try? await socket.closed() }
         let channels = connections.all()
         for channel in channels { channel.close(promise: nil) }
         for channel in channels { try? await channel.closeFuture.get() }
         if sharedGroup == nil { try await group.shutdownGracefully() }
+        markStopped()
+    }
+
+    private func markStopped() {
         let waiters = running.withLockedValue { state in
             state.stopped = true
             defer { state.stopWaiters = [] }
