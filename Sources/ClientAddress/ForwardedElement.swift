@@ -3,8 +3,22 @@
 ///
 /// In `Forwarded: for=192.0.2.60;proto=http;by=203.0.113.43`, the proxy at 203.0.113.43
 /// received the request over HTTP from 192.0.2.60. Parameters other than the four of RFC 7239
-/// are checked for syntax and ignored.
+/// are kept in ``extensions``.
 public struct ForwardedElement: Sendable, Hashable, CustomStringConvertible {
+    /// A parameter other than `for`, `by`, `host` and `proto`.
+    public struct Parameter: Sendable, Hashable {
+        /// The name, lowercase.
+        public var name: String
+        /// The value, unquoted.
+        public var value: String
+
+        /// Creates a parameter.
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
     /// `for`: the node that sent the request to the proxy (the client, or the previous proxy).
     public var forwardedFor: ForwardedNode?
     /// `by`: the proxy's own interface that received the request.
@@ -14,25 +28,37 @@ public struct ForwardedElement: Sendable, Hashable, CustomStringConvertible {
     public var host: String?
     /// `proto`: the URI scheme of the request the proxy received (`http`, `https`), lowercase.
     public var proto: String?
+    /// The other parameters, in order.
+    public var extensions: [Parameter]
 
     /// Creates an element.
     public init(
-        forwardedFor: ForwardedNode? = nil, by: ForwardedNode? = nil, host: String? = nil, proto: String? = nil
+        forwardedFor: ForwardedNode? = nil, by: ForwardedNode? = nil, host: String? = nil, proto: String? = nil,
+        extensions: [Parameter] = []
     ) {
         self.forwardedFor = forwardedFor
         self.by = by
         self.host = host
         self.proto = proto
+        self.extensions = extensions
     }
 
-    /// The element as a field value: `for="[2001:db8::1]:4711";by=unknown;host=example.com;proto=https`
-    /// (values quoted where they are not tokens; absent parameters left out).
+    /// Whether the element has no parameter at all.
+    public var isEmpty: Bool {
+        forwardedFor == nil && by == nil && host == nil && proto == nil && extensions.isEmpty
+    }
+
+    /// The element as a field value:
+    /// `for="[2001:db8::1]:4711";by=unknown;host=example.com;proto=https`, then the extensions.
+    /// Values are quoted where they are not tokens; absent parameters are left out, so an
+    /// empty element prints as an empty string.
     public var description: String {
         var pairs: [String] = []
         if let forwardedFor { pairs.append("for=" + Self.quotedIfNeeded(forwardedFor.description)) }
         if let by { pairs.append("by=" + Self.quotedIfNeeded(by.description)) }
         if let host { pairs.append("host=" + Self.quotedIfNeeded(host)) }
         if let proto { pairs.append("proto=" + Self.quotedIfNeeded(proto)) }
+        for parameter in extensions { pairs.append(parameter.name + "=" + Self.quotedIfNeeded(parameter.value)) }
         return pairs.joined(separator: ";")
     }
 
@@ -55,7 +81,9 @@ public struct ForwardedElement: Sendable, Hashable, CustomStringConvertible {
             let pair = FieldSyntax.trimmed(pair)
             if pair.isEmpty { continue }  // `for=a;;by=b` has an empty pair, which is allowed
             guard let equals = pair.firstIndex(of: FieldSyntax.equals) else {
-                guard pair.allSatisfy(FieldSyntax.isTokenByte) else { return .failure(.init(reason: .invalidParameterName)) }
+                guard pair.allSatisfy(FieldSyntax.isTokenByte) else {
+                    return .failure(.init(reason: .invalidParameterName))
+                }
                 return .failure(.init(reason: .missingValue(parameter: Self.name(pair[...]))))
             }
             let nameBytes = pair[..<equals]
@@ -92,7 +120,7 @@ public struct ForwardedElement: Sendable, Hashable, CustomStringConvertible {
                 guard let host = HostSyntax.host(value) else { return .failure(.init(reason: .invalidHost)) }
                 element.host = host
             default:
-                break  // an extension parameter
+                element.extensions.append(Parameter(name: fullName, value: String(decoding: value, as: UTF8.self)))
             }
         }
         return .success(element)

@@ -7,10 +7,11 @@
 /// ```
 ///
 /// A request may carry several `Forwarded` field lines; pass them all, in order, to
-/// ``init(parsing:limits:)-(Sequence,_)``: they form one list. The grammar is RFC 7239's,
+/// ``init(parsing:limits:)-(Sequence<StringProtocol>,_)``: they form one list. The grammar is RFC 7239's,
 /// strictly: parameters are `name=value` with a token or a quoted-string as the value, at most
 /// once per element; `for` and `by` must be nodes (``ForwardedNode``), `proto` a URI scheme,
-/// `host` a host with an optional port; other parameters are checked for syntax and ignored.
+/// `host` a host with an optional port; other parameters are kept as
+/// ``ForwardedElement/extensions``.
 /// Two tolerances: empty list elements (`a, , b`) are skipped, as HTTP lists allow, and spaces
 /// or tabs around `;` are accepted. A value with `:` or `[` (a port, an IPv6 address) must be
 /// quoted: `for=[2001:db8::1]` is malformed.
@@ -79,9 +80,9 @@ public struct ForwardedHeader: Sendable, Hashable, CustomStringConvertible {
         self.init(validating: CollectionOfOne(fieldValue), limits: limits)
     }
 
-    /// The field value: the elements separated by `, `.
+    /// The field value: the elements separated by `, ` (empty elements left out).
     public var description: String {
-        elements.map(\.description).joined(separator: ", ")
+        elements.filter { !$0.isEmpty }.map(\.description).joined(separator: ", ")
     }
 
     private static func parse(

@@ -40,6 +40,8 @@ final class EventSourceHandler: ChannelInboundHandler {
     private var queue = CircularBuffer<Pending>()
     private var pingTask: RepeatedTask?
     private var closeTimer: Scheduled<Void>?
+    /// Counted in the open streams of the server's metrics.
+    private var countedOpen = false
 
     /// A handler that takes a connection over.
     /// - Parameters:
@@ -88,6 +90,10 @@ final class EventSourceHandler: ChannelInboundHandler {
             return true
         }
         if opened {
+            if let metrics = ServerMetrics.current {
+                metrics.opened(.eventSource)
+                countedOpen = true
+            }
             source.dispatch(\.open, ())
             startPinging()
         }
@@ -108,6 +114,7 @@ final class EventSourceHandler: ChannelInboundHandler {
     private func finalize() {
         guard !finalized else { return }
         finalized = true
+        if countedOpen { ServerMetrics.current?.closed(.eventSource) }
         pingTask?.cancel()
         pingTask = nil
         closeTimer?.cancel()

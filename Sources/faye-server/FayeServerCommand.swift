@@ -31,7 +31,15 @@ struct FayeServerCommand: AsyncParsableCommand {
         help: "On SIGTERM, keep serving this many seconds with GET /healthz answering 503 before closing.")
     var drainDelay: Double = 0
 
+    @Option(
+        name: .customLong("metrics-port"),
+        help: "Serve the metrics in the Prometheus text format at GET /metrics on this port (same host).")
+    var metricsPort: Int?
+
     func validate() throws {
+        if let metricsPort, !(0...65535).contains(metricsPort) {
+            throw ValidationError("--metrics-port must be 0 to 65535")
+        }
         guard drainDelay >= 0, drainDelay.isFinite, drainDelay <= 3600 else {
             throw ValidationError("--drain-delay must be 0 to 3600 seconds")
         }
@@ -39,6 +47,10 @@ struct FayeServerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = FileHandleOutput.serverLogger(label: "faye-server")
+        // Before the first connection: the library decides at first use whether to report.
+        let metricsServer = metricsPort.map {
+            PrometheusEndpoint.server(host: arguments.host, port: $0, logger: logger)
+        }
 
         let options = arguments.webSocketOptions
         var configuration = FayeServer.Configuration(host: arguments.host, port: arguments.port)
@@ -71,9 +83,13 @@ struct FayeServerCommand: AsyncParsableCommand {
         }
         do {
             try await server.start()
+            try await metricsServer?.start()
         } catch let error as TLSError {
             FileHandleOutput.standardError("faye-server: \(error)\n")
             throw ExitCode(1)
+        }
+        if let metricsServer, let port = metricsServer.localAddress?.port {
+            FileHandleOutput.standardError("faye-server metrics on http://\(arguments.host):\(port)/metrics\n")
         }
         guard let address = server.localAddress, let boundPort = address.port else {
             throw ValidationError("the server did not bind")
@@ -82,7 +98,7 @@ struct FayeServerCommand: AsyncParsableCommand {
         // SIGTERM and SIGINT shut the server down gracefully: every WebSocket closed with 1001.
         let services = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server)],
+                services: [.init(service: server)] + (metricsServer.map { [.init(service: $0)] } ?? []),
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -141,9 +141,11 @@ struct AddressRangeTests {
     @Test(
         "bad trusted proxy lists are refused",
         arguments: [
-            ("", AddressParseError.Reason.empty), ("10.0.0.1,", .empty), (",10.0.0.1", .empty), ("10.0.0.1,,10.0.0.2", .empty),
+            ("", AddressParseError.Reason.empty), ("10.0.0.1,", .empty), (",10.0.0.1", .empty),
+            ("10.0.0.1,,10.0.0.2", .empty),
             (" , ", .empty), ("10.0.0.1,bogus", .invalidIPv4), ("10.0.0.1;10.0.0.2", .invalidIPv4),
-            ("10.0.0.1 10.0.0.2", .invalidIPv4), ("::1,::1::", .invalidIPv6), ("10.0.0.0/40", .prefixLengthTooLarge(maximum: 32)),
+            ("10.0.0.1 10.0.0.2", .invalidIPv4), ("::1,::1::", .invalidIPv6),
+            ("10.0.0.0/40", .prefixLengthTooLarge(maximum: 32)),
         ])
     func invalidLists(text: String, reason: AddressParseError.Reason) {
         do {

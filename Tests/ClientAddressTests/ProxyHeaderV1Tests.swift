@@ -42,7 +42,9 @@ struct ProxyHeaderV1Tests {
 
     @Test("UNKNOWN ignores the rest of the line; its addresses are unknown")
     func unknown() {
-        for line in ["PROXY UNKNOWN", "PROXY UNKNOWN x", "PROXY UNKNOWN 1.2.3.4 5.6.7.8 1 2", "PROXY UNKNOWN \u{7F}~ \t"] {
+        for line in [
+            "PROXY UNKNOWN", "PROXY UNKNOWN x", "PROXY UNKNOWN 1.2.3.4 5.6.7.8 1 2", "PROXY UNKNOWN \u{7F}~ \t",
+        ] {
             let bytes = v1(line)
             #expect(parseProxyEveryWay(bytes) == .header(ProxyHeader(version: .v1), length: bytes.count), "\(line)")
         }
@@ -66,48 +68,53 @@ struct ProxyHeaderV1Tests {
     @Test(
         "malformed lines are refused with their reason",
         arguments: [
-            ("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\n", ProxyHeaderError.malformedV1(.invalidLineEnding)),
-            ("PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\r\n", .malformedV1(.invalidLineEnding)),
-            ("PROXY TCP4 1.2.3.4\r5.6.7.8 1 2\r\n", .malformedV1(.invalidLineEnding)),
-            ("PROXY UNKNOWN\n", .malformedV1(.invalidLineEnding)),
-            ("PROXY \r\n", .malformedV1(.invalidFields)),
-            ("PROXY  TCP4 1.2.3.4 5.6.7.8 1 2\r\n", .malformedV1(.invalidFields)),
-            ("PROXY TCP4  1.2.3.4 5.6.7.8 1 2\r\n", .malformedV1(.invalidFields)),
-            ("PROXY TCP4 1.2.3.4 5.6.7.8 1  2\r\n", .malformedV1(.invalidFields)),
-            ("PROXY TCP4 1.2.3.4 5.6.7.8 1 2 \r\n", .malformedV1(.invalidFields)),
-            ("PROXY TCP4 1.2.3.4 5.6.7.8 1\r\n", .malformedV1(.invalidFields)),
-            ("PROXY TCP4 1.2.3.4 5.6.7.8 1 2 3\r\n", .malformedV1(.invalidFields)),
-            ("PROXY TCP4\r\n", .malformedV1(.invalidFields)),
-            ("PROXY TCP4 1.2.3.4\t5.6.7.8 1 2\r\n", .malformedV1(.invalidFields)),
-            ("PROXY TCP5 1.2.3.4 5.6.7.8 1 2\r\n", .malformedV1(.unknownProtocol)),
-            ("PROXY tcp4 1.2.3.4 5.6.7.8 1 2\r\n", .malformedV1(.unknownProtocol)),
-            ("PROXY UDP4 1.2.3.4 5.6.7.8 1 2\r\n", .malformedV1(.unknownProtocol)),
-            ("PROXY UNKNOWNX\r\n", .malformedV1(.unknownProtocol)),
-            ("PROXY unknown\r\n", .malformedV1(.unknownProtocol)),
-            ("PROXY TCP4 1.2.3.04 5.6.7.8 1 2\r\n", .malformedV1(.invalidSourceAddress)),
-            ("PROXY TCP4 ::1 5.6.7.8 1 2\r\n", .malformedV1(.invalidSourceAddress)),
-            ("PROXY TCP4 1.2.3.4 ::1 1 2\r\n", .malformedV1(.invalidDestinationAddress)),
-            ("PROXY TCP4 1.2.3.4 5.6.7.256 1 2\r\n", .malformedV1(.invalidDestinationAddress)),
-            ("PROXY TCP6 1.2.3.4 ::1 1 2\r\n", .malformedV1(.invalidSourceAddress)),
-            ("PROXY TCP6 ::1 1.2.3.4 1 2\r\n", .malformedV1(.invalidDestinationAddress)),
-            ("PROXY TCP6 fe80::1%eth0 ::1 1 2\r\n", .malformedV1(.invalidSourceAddress)),
-            ("PROXY TCP6 [::1] ::1 1 2\r\n", .malformedV1(.invalidSourceAddress)),
-            ("PROXY TCP4 1.2.3.4 5.6.7.8 65536 2\r\n", .malformedV1(.invalidSourcePort)),
-            ("PROXY TCP4 1.2.3.4 5.6.7.8 01 2\r\n", .malformedV1(.invalidSourcePort)),
-            ("PROXY TCP4 1.2.3.4 5.6.7.8 00 2\r\n", .malformedV1(.invalidSourcePort)),
-            ("PROXY TCP4 1.2.3.4 5.6.7.8 -1 2\r\n", .malformedV1(.invalidSourcePort)),
-            ("PROXY TCP4 1.2.3.4 5.6.7.8 +1 2\r\n", .malformedV1(.invalidSourcePort)),
-            ("PROXY TCP4 1.2.3.4 5.6.7.8 123456 2\r\n", .malformedV1(.invalidSourcePort)),
-            ("PROXY TCP4 1.2.3.4 5.6.7.8 1 99999\r\n", .malformedV1(.invalidDestinationPort)),
-            ("PROXY TCP4 1.2.3.4 5.6.7.8 1 0x1\r\n", .malformedV1(.invalidDestinationPort)),
-            ("PROXY TCP4 1.2.3.4 5.6.7.8 1 080\r\n", .malformedV1(.invalidDestinationPort)),
+            ("PROXY ", ProxyHeaderError.malformedV1(.invalidFields)),
+            ("PROXY  TCP4 1.2.3.4 5.6.7.8 1 2", .malformedV1(.invalidFields)),
+            ("PROXY TCP4  1.2.3.4 5.6.7.8 1 2", .malformedV1(.invalidFields)),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 1  2", .malformedV1(.invalidFields)),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 1 2 ", .malformedV1(.invalidFields)),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 1", .malformedV1(.invalidFields)),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 1 2 3", .malformedV1(.invalidFields)),
+            ("PROXY TCP4", .malformedV1(.invalidFields)),
+            ("PROXY TCP4 1.2.3.4\t5.6.7.8 1 2", .malformedV1(.invalidFields)),
+            ("PROXY TCP5 1.2.3.4 5.6.7.8 1 2", .malformedV1(.unknownProtocol)),
+            ("PROXY tcp4 1.2.3.4 5.6.7.8 1 2", .malformedV1(.unknownProtocol)),
+            ("PROXY UDP4 1.2.3.4 5.6.7.8 1 2", .malformedV1(.unknownProtocol)),
+            ("PROXY UNKNOWNX", .malformedV1(.unknownProtocol)),
+            ("PROXY unknown", .malformedV1(.unknownProtocol)),
+            ("PROXY TCP4 1.2.3.04 5.6.7.8 1 2", .malformedV1(.invalidSourceAddress)),
+            ("PROXY TCP4 ::1 5.6.7.8 1 2", .malformedV1(.invalidSourceAddress)),
+            ("PROXY TCP4 1.2.3.4 ::1 1 2", .malformedV1(.invalidDestinationAddress)),
+            ("PROXY TCP4 1.2.3.4 5.6.7.256 1 2", .malformedV1(.invalidDestinationAddress)),
+            ("PROXY TCP6 1.2.3.4 ::1 1 2", .malformedV1(.invalidSourceAddress)),
+            ("PROXY TCP6 ::1 1.2.3.4 1 2", .malformedV1(.invalidDestinationAddress)),
+            ("PROXY TCP6 fe80::1%eth0 ::1 1 2", .malformedV1(.invalidSourceAddress)),
+            ("PROXY TCP6 [::1] ::1 1 2", .malformedV1(.invalidSourceAddress)),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 65536 2", .malformedV1(.invalidSourcePort)),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 01 2", .malformedV1(.invalidSourcePort)),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 00 2", .malformedV1(.invalidSourcePort)),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 -1 2", .malformedV1(.invalidSourcePort)),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 +1 2", .malformedV1(.invalidSourcePort)),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 123456 2", .malformedV1(.invalidSourcePort)),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 1 99999", .malformedV1(.invalidDestinationPort)),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 1 0x1", .malformedV1(.invalidDestinationPort)),
+            ("PROXY TCP4 1.2.3.4 5.6.7.8 1 080", .malformedV1(.invalidDestinationPort)),
         ])
     func malformed(line: String, error: ProxyHeaderError) {
-        #expect(parseProxyEveryWay(Array(line.utf8)) == .error(error), "\(line.debugDescription)")
+        #expect(parseProxyEveryWay(v1(line)) == .error(error))
     }
 
     @Test("a bare LF or stray CR is refused as soon as it is seen")
-    func earlyLineEndingErrors() {
+    func lineEndings() {
+        for line in [
+            "PROXY TCP4 1.2.3.4 5.6.7.8 1 2\n", "PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\r\n",
+            "PROXY TCP4 1.2.3.4\r5.6.7.8 1 2\r\n",
+            "PROXY UNKNOWN\n", "PROXY UNKNOWN\n\r\n", "PROXY \n",
+        ] {
+            #expect(
+                parseProxyEveryWay(Array(line.utf8)) == .error(.malformedV1(.invalidLineEnding)),
+                "\(line.debugDescription)")
+        }
         #expect(runProxyParser([Array("PROXY TCP4\n".utf8)[...]]) == .error(.malformedV1(.invalidLineEnding)))
         #expect(runProxyParser([Array("PROXY TCP4\rx".utf8)[...]]) == .error(.malformedV1(.invalidLineEnding)))
         #expect(runProxyParser([Array("PROXY TCP4\r".utf8)[...]]) == .needMoreData)
@@ -126,7 +133,8 @@ struct ProxyHeaderV1Tests {
         #expect(
             ProxyHeaderError.malformedV1(.invalidSourcePort).description
                 == "Malformed PROXY protocol v1 header: the source port is not a number 0-65535 without leading zeros")
-        #expect(ProxyHeaderError.tooLong(limit: 107).description == "The PROXY protocol header is longer than 107 bytes")
+        #expect(
+            ProxyHeaderError.tooLong(limit: 107).description == "The PROXY protocol header is longer than 107 bytes")
         #expect(ProxyHeaderError.notAProxyHeader.description.contains("did not start with a PROXY protocol header"))
         for problem in [
             ProxyHeaderError.MalformedV1.invalidLineEnding, .unknownProtocol, .invalidFields, .invalidSourceAddress,

@@ -115,7 +115,8 @@ struct ProxyHeaderV2Tests {
     func truncatedAddresses() {
         var builder = V2Builder.tcp4(Self.client, Self.server, 1, 2)
         builder.addresses.removeLast()
-        #expect(parseProxyEveryWay(builder.bytes) == .error(.malformedV2(.addressesTruncated(required: 12, length: 11))))
+        #expect(
+            parseProxyEveryWay(builder.bytes) == .error(.malformedV2(.addressesTruncated(required: 12, length: 11))))
         var v6 = V2Builder.tcp6(Self.client6, Self.server6, 1, 2)
         v6.addresses = Array(v6.addresses.prefix(12))
         #expect(parseProxyEveryWay(v6.bytes) == .error(.malformedV2(.addressesTruncated(required: 36, length: 12))))
@@ -127,7 +128,10 @@ struct ProxyHeaderV2Tests {
     func fixedPart() {
         func header(_ versionAndCommand: UInt8, _ familyAndTransport: UInt8) -> [UInt8] {
             // Only the fixed part: the errors must not wait for the announced 12 bytes.
-            Array(V2Builder(versionAndCommand: versionAndCommand, familyAndTransport: familyAndTransport, lengthOverride: 12).bytes)
+            Array(
+                V2Builder(
+                    versionAndCommand: versionAndCommand, familyAndTransport: familyAndTransport, lengthOverride: 12
+                ).bytes)
         }
         #expect(parseProxyEveryWay(header(0x11, 0x11)) == .error(.unsupportedVersion(1)))
         #expect(parseProxyEveryWay(header(0x31, 0x11)) == .error(.unsupportedVersion(3)))
@@ -158,7 +162,9 @@ struct ProxyHeaderV2Tests {
         #expect(announced.count == 16)
         #expect(parseProxyEveryWay(announced) == .error(.tooLong(limit: 1024)))
         #expect(parseProxyEveryWay(announced, maxV2Length: 16 + 0xFFFF) == .needMoreData)
-        #expect(parseProxyEveryWay(V2Builder.tcp4(Self.client, Self.server, 1, 2).bytes, maxV2Length: 27) == .error(.tooLong(limit: 27)))
+        #expect(
+            parseProxyEveryWay(V2Builder.tcp4(Self.client, Self.server, 1, 2).bytes, maxV2Length: 27)
+                == .error(.tooLong(limit: 27)))
         #expect(ProxyHeaderParser(maxV2Length: 0).maxV2Length == 16)
         #expect(ProxyHeaderParser(maxV2Length: 1 << 30).maxV2Length == 65551)
         #expect(ProxyHeaderParser().maxV2Length == 1024)

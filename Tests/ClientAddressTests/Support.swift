@@ -127,7 +127,9 @@ struct V2Builder {
         copy.addTLV(0x03, [0, 0, 0, 0])
         var bytes = copy.bytes
         let crc = crc32c(bytes)
-        bytes.replaceSubrange((bytes.count - 4)..., with: [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)])
+        bytes.replaceSubrange(
+            (bytes.count - 4)...,
+            with: [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)])
         return bytes
     }
 }

@@ -205,6 +205,7 @@ final class HTTP2StreamRequestHandler: ChannelInboundHandler, RemovableChannelHa
             }
             stream = made
         } catch let refusal as HandshakeRefusal {
+            ServerMetrics.current?.handshakeRefused(ServerMetrics.reason(for: refusal.error))
             respond(
                 context: context,
                 ServerResponse(status: refusal.status, headers: refusal.headers, body: refusal.body))

@@ -79,6 +79,10 @@ public final class FayeServer: Sendable {
         /// graceful shutdown ends their streams, so that they come back soon, to another
         /// instance, and resume by `Last-Event-ID`. Default 1 second.
         public var shutdownRetryHint: Duration = .seconds(1)
+        /// Whether this server's connections count in the library's metrics (swift-metrics,
+        /// once the application bootstrapped a backend). Default `true`; turn it off for the
+        /// server of a metrics endpoint, so that scrapes do not count.
+        public var reportsMetrics = true
         /// TLS (`wss:` and `https:`): the certificate chain and key, loaded by ``FayeServer/start()``.
         /// `nil` (the default): plain TCP.
         public var tls: TLSServerConfiguration?
@@ -272,7 +276,7 @@ public final class FayeServer: Sendable {
             }
         guard let selection else {
             try configureHTTP1(channel, configuration: configuration, isTLS: tls != nil, responder: responder)
-            logConnection(channel, .http1, logger: logged)
+            logConnection(channel, .http1, logger: logged, reportsMetrics: configuration.reportsMetrics)
             return
         }
         let isTLS = tls != nil
@@ -285,7 +289,7 @@ public final class FayeServer: Sendable {
                     try configureHTTP2(
                         channel, configuration: configuration, isTLS: isTLS, responder: responder, logger: logged)
                 }
-                logConnection(channel, choice, logger: logged)
+                logConnection(channel, choice, logger: logged, reportsMetrics: configuration.reportsMetrics)
             })
     }
 
@@ -379,7 +383,14 @@ public final class FayeServer: Sendable {
     /// One line per connection at `info` (`connection from ADDRESS (h2)`), and one when it
     /// closes. Only when info lines are logged: the close callback and the peer's description
     /// cost memory per open connection.
-    private static func logConnection(_ channel: any Channel, _ choice: HTTPVersionChoice, logger: Logger?) {
+    private static func logConnection(
+        _ channel: any Channel, _ choice: HTTPVersionChoice, logger: Logger?, reportsMetrics: Bool
+    ) {
+        if reportsMetrics, let metrics = ServerMetrics.current {
+            let kind: ServerMetrics.Kind = choice == .http2 ? .http2 : .http1
+            metrics.opened(kind)
+            channel.closeFuture.whenComplete { _ in metrics.closed(kind) }
+        }
         guard let logger else { return }
         let peer = channel.remoteAddress.map { "\($0)" } ?? "?"
         logger.info("connection from \(peer) (\(choice.name))")

@@ -35,6 +35,8 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Whether this is the client side (a failed handshake then closes with 1006, as in browsers).
     let isClient: Bool
+    /// The server's metrics, when a backend is bootstrapped (never for clients).
+    private let metrics: ServerMetrics?
     /// Set when the connection ended before a transport existed (a client closed or failed
     /// before connecting): a channel that appears later is closed at once.
     private var endedWithoutTransport = false
@@ -44,6 +46,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.driver = driver
         self.collector = collector
         self.isClient = isClient
+        self.metrics = isClient ? nil : ServerMetrics.current
         wireDriver()
     }
 
@@ -116,6 +119,10 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         guard let waiters else { return }
         self.opened = true
+        if let metrics {
+            metrics.handshakeAccepted()
+            metrics.opened(.webSocket)
+        }
         // The driver writes the messages it held as it opens: their completions go with the
         // next flush.
         pendingWriteCompletions += awaitingOpen
@@ -131,6 +138,9 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let kind: WebSocketError.Kind
         if opened {
             kind = .protocolViolation(error)
+        } else if let metrics {
+            metrics.handshakeRefused(ServerMetrics.reason(for: error))
+            kind = .handshakeFailed(error)
         } else if case .unexpectedStatus = error, let response = driver.response {
             kind = .handshakeRejected(response)
         } else {
@@ -140,6 +150,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     fileprivate func driverMessage(_ message: WebSocketMessage) {
+        metrics?.messageReceived(payloadBytes: message.payloadCount)
         // Delivered only while open (checked under the same lock as the delivery).
         if !socket.deliver(message) { readingPaused = true }
     }
@@ -198,6 +209,10 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         for timer in pongTimers.values { timer.cancel() }
         pongTimers = [:]
         driver.transportClosed()
+        if let metrics, opened {
+            metrics.closed(.webSocket)
+            metrics.closedWith((closeParameters ?? CloseEvent(code: .abnormalClosure)).code)
+        }
         let unwritten = pendingWriteCompletions + awaitingOpen
         pendingWriteCompletions = []
         awaitingOpen = []
@@ -217,6 +232,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
+        metrics?.wireBytesReceived(buffer.readableBytes)
         inReadBatch = true
         buffer.withUnsafeReadableBytes { driver.parse($0) }
     }
@@ -277,6 +293,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
             promise?.fail(socket.error ?? .notOpen)
             return
         }
+        metrics?.messageSent(payloadBytes: message.payloadCount)
         guard opened else {
             // Held by the driver until the open: complete once its bytes are written.
             if let promise { awaitingOpen.append(promise) }
@@ -339,6 +356,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         let count = pending.readableBytes
+        metrics?.wireBytesSent(count)
         trackBuffered(count)
         context.writeAndFlush(wrapOutboundOut(pending)).assumeIsolated().whenComplete { result in
             self.untrackBuffered(count)
@@ -409,6 +427,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         if let timeout = socket.options.pongTimeout {
             pongTimers[number] = loop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) {
+                self.metrics?.pingUnanswered()
                 self.reportError(
                     WebSocketError(.pongTimeout(timeout), message: "No pong received within \(timeout); closing"))
                 self.beginClose(CloseEvent(code: .abnormalClosure), immediately: true)
