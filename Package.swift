@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "PermessageDeflate", targets: ["PermessageDeflate"]),
         .library(name: "FayeWebSocket", targets: ["FayeWebSocket"]),
         .library(name: "EventStream", targets: ["EventStream"]),
+        .library(name: "ClientAddress", targets: ["ClientAddress"]),
         .library(name: "FayeEventSource", targets: ["FayeEventSource"]),
         .executable(name: "faye-server", targets: ["faye-server"]),
         .executable(name: "faye-client", targets: ["faye-client"]),
@@ -84,9 +85,13 @@ let package = Package(
             dependencies: ["WebSocketExtensions", "CZlib"],
             swiftSettings: strictSettings
         ),
+        // The sans-IO parsers of client identity behind proxies (PROXY protocol, Forwarded,
+        // X-Forwarded-*, trusted address ranges), fuzzable alone.
+        .target(name: "ClientAddress", swiftSettings: strictSettings),
         .target(
             name: "FayeWebSocket",
             dependencies: [
+                "ClientAddress",
                 "WebSocketDriver",
                 "COpenSSL",
                 "COpenSSLShim",
@@ -177,6 +182,7 @@ let package = Package(
         .executableTarget(
             name: "faye-server",
             dependencies: [
+                "ClientAddress",
                 "FayeDemoSupport",
                 "FayeEventSource",
                 "FayeWebSocket",
@@ -326,6 +332,11 @@ let package = Package(
         .testTarget(
             name: "WebSocketExtensionsTests",
             dependencies: ["FayeTestSupport", "WebSocketExtensions"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ClientAddressTests",
+            dependencies: ["ClientAddress"],
             swiftSettings: strictSettings
         ),
         .testTarget(

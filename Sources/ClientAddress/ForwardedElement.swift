@@ -112,7 +112,7 @@ public struct ForwardedElement: Sendable, Hashable, CustomStringConvertible {
             case "for", "by":
                 let node = value.withUnsafeBufferPointer { ForwardedNode.parse($0[...]) }
                 guard let node else { return .failure(.init(reason: .invalidNode(parameter: name))) }
-                if name == "for" { element.forwardedFor = node } else { element.by = node }
+                if fullName == "for" { element.forwardedFor = node } else { element.by = node }
             case "proto":
                 guard let scheme = HostSyntax.scheme(value) else { return .failure(.init(reason: .invalidProtocol)) }
                 element.proto = scheme

@@ -7,7 +7,8 @@ public enum ProxyHeaderError: Error, Sendable, Hashable, CustomStringConvertible
     public enum MalformedV1: Sendable, Hashable {
         /// A CR not followed by LF, or an LF without the CR before it.
         case invalidLineEnding
-        /// The protocol is not `TCP4`, `TCP6` or `UNKNOWN`.
+        /// The protocol is not `TCP4`, `TCP6` or `UNKNOWN` (thrown at the first byte that
+        /// differs from all three, without waiting for the CRLF).
         case unknownProtocol
         /// The line is not five fields (protocol, two addresses, two ports) separated by
         /// exactly one space.

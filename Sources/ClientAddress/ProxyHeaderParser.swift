@@ -33,9 +33,11 @@
 ///   addresses are checked to fill the header exactly and are returned in
 ///   ``ProxyHeader/tlvs``; a `PP2_TYPE_CRC32C` field is verified.
 ///
-/// Not a PROXY header at all is known early: ``ProxyHeaderError/notAProxyHeader`` is thrown at
-/// the first byte that differs from both `PROXY ` and the version 2 signature, so by the 6th
-/// or 12th byte at the latest. ``detect(_:)`` makes the same decision without a parser.
+/// Errors come as early as the bytes allow, as the specification recommends:
+/// ``ProxyHeaderError/notAProxyHeader`` at the first byte that differs from both `PROXY ` and
+/// the version 2 signature (so by the 6th or 12th byte at the latest; ``detect(_:)`` makes the
+/// same decision without a parser), an unknown version 1 protocol or a stray CR or LF at that
+/// byte, a bad version 2 version, command, family or length at the 16th byte.
 ///
 /// The parser buffers at most the header (107 bytes, or ``maxV2Length``) and never reads past
 /// it: ``ParseResult/header(_:consumed:)`` says how many bytes of the last chunk were the
@@ -72,7 +74,8 @@ public struct ProxyHeaderParser: Sendable {
 
     private enum State: Sendable {
         case detecting
-        case v1
+        /// After `PROXY `; `protocolChecked` once the protocol field is complete and known.
+        case v1(protocolChecked: Bool)
         case v2
         case done(ProxyHeader)
         case failed(ProxyHeaderError)
@@ -82,6 +85,8 @@ public struct ProxyHeaderParser: Sendable {
     private var buffer: [UInt8] = []
 
     static let v1Prefix: [UInt8] = Array("PROXY ".utf8)
+    private static let v1Protocols: [[UInt8]] = [Array("TCP4".utf8), Array("TCP6".utf8), Array("UNKNOWN".utf8)]
+    private static let space = UInt8(ascii: " ")
     static let v2Signature: [UInt8] = [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A]
     private static let carriageReturn: UInt8 = 0x0D
     private static let lineFeed: UInt8 = 0x0A
@@ -154,11 +159,11 @@ public struct ProxyHeaderParser: Sendable {
             let prefix = buffer[0] == Self.v1Prefix[0] ? Self.v1Prefix : Self.v2Signature
             guard byte == prefix[count - 1] else { throw .notAProxyHeader }
             if count == prefix.count {
-                state = prefix.count == Self.v1Prefix.count ? .v1 : .v2
+                state = prefix.count == Self.v1Prefix.count ? .v1(protocolChecked: false) : .v2
                 buffer.reserveCapacity(prefix.count == Self.v1Prefix.count ? Self.v1MaxLength : 52)
             }
             return nil
-        case .v1:
+        case .v1(let protocolChecked):
             let afterCR = buffer[count - 2] == Self.carriageReturn
             if byte == Self.lineFeed {
                 guard afterCR else { throw .malformedV1(.invalidLineEnding) }
@@ -167,6 +172,20 @@ public struct ProxyHeaderParser: Sendable {
                 }
             }
             guard !afterCR else { throw .malformedV1(.invalidLineEnding) }
+            if !protocolChecked {
+                // Refuse an unknown protocol as soon as it differs, without waiting for the CRLF.
+                let field = buffer[Self.v1Prefix.count..<(count - 1)]
+                if byte == Self.space || byte == Self.carriageReturn {
+                    guard Self.v1Protocols.contains(where: { $0.elementsEqual(field) }) else {
+                        throw .malformedV1(.unknownProtocol)
+                    }
+                    state = .v1(protocolChecked: true)
+                } else {
+                    guard Self.v1Protocols.contains(where: { $0.starts(with: field + [byte]) }) else {
+                        throw .malformedV1(.unknownProtocol)
+                    }
+                }
+            }
             guard count < Self.v1MaxLength else { throw .tooLong(limit: Self.v1MaxLength) }
             return nil
         case .v2:

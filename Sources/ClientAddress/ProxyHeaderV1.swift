@@ -6,7 +6,7 @@ enum ProxyHeaderV1 {
     /// followed by anything.
     static func decode(_ line: ByteSlice) throws(ProxyHeaderError) -> ProxyHeader {
         let fields = line.split(separator: space, omittingEmptySubsequences: false)
-        guard let protocolName = fields.first, !protocolName.isEmpty else { throw .malformedV1(.invalidFields) }
+        guard let protocolName = fields.first else { throw .malformedV1(.unknownProtocol) }
         let family: IPAddress.Family
         if protocolName.elementsEqual("TCP4".utf8) {
             family = .ipv4

@@ -68,8 +68,8 @@ struct ProxyHeaderV1Tests {
     @Test(
         "malformed lines are refused with their reason",
         arguments: [
-            ("PROXY ", ProxyHeaderError.malformedV1(.invalidFields)),
-            ("PROXY  TCP4 1.2.3.4 5.6.7.8 1 2", .malformedV1(.invalidFields)),
+            ("PROXY ", ProxyHeaderError.malformedV1(.unknownProtocol)),
+            ("PROXY  TCP4 1.2.3.4 5.6.7.8 1 2", .malformedV1(.unknownProtocol)),
             ("PROXY TCP4  1.2.3.4 5.6.7.8 1 2", .malformedV1(.invalidFields)),
             ("PROXY TCP4 1.2.3.4 5.6.7.8 1  2", .malformedV1(.invalidFields)),
             ("PROXY TCP4 1.2.3.4 5.6.7.8 1 2 ", .malformedV1(.invalidFields)),
@@ -118,6 +118,23 @@ struct ProxyHeaderV1Tests {
         #expect(runProxyParser([Array("PROXY TCP4\n".utf8)[...]]) == .error(.malformedV1(.invalidLineEnding)))
         #expect(runProxyParser([Array("PROXY TCP4\rx".utf8)[...]]) == .error(.malformedV1(.invalidLineEnding)))
         #expect(runProxyParser([Array("PROXY TCP4\r".utf8)[...]]) == .needMoreData)
+    }
+
+    @Test("an unknown protocol is refused at its first differing byte, before the CRLF")
+    func earlyProtocolErrors() {
+        let cases: [(String, Int)] = [
+            ("PROXY TCP5", 10), ("PROXY X", 7), ("PROXY UNKNOWNX", 14), ("PROXY TCP44", 11), ("PROXY TCP ", 10),
+            ("PROXY  ", 7), ("PROXY \t", 7), ("PROXY UNKNOWN\t", 14),
+        ]
+        for (text, decidedAt) in cases {
+            let bytes = Array(text.utf8)
+            #expect(bytes.count == decidedAt)
+            #expect(runProxyParser([bytes.dropLast()]) == .needMoreData, "\(text.debugDescription)")
+            #expect(runProxyParser([bytes[...]]) == .error(.malformedV1(.unknownProtocol)), "\(text.debugDescription)")
+        }
+        for text in ["PROXY TCP4 ", "PROXY TCP6 x", "PROXY UNKNOWN ", "PROXY UNKNOWN\r", "PROXY TCP4\r"] {
+            #expect(runProxyParser([Array(text.utf8)[...]]) == .needMoreData, "\(text.debugDescription)")
+        }
     }
 
     @Test("ports 0 and 65535 are accepted; the boundaries of the fields hold")

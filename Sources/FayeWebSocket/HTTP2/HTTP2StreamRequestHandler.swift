@@ -1,3 +1,4 @@
+import ClientAddress
 import Logging
 import NIOCore
 import NIOHPACK
@@ -18,6 +19,9 @@ final class HTTP2StreamRequestHandler: ChannelInboundHandler, RemovableChannelHa
         var maxBodySize: Int
         var isTLS: Bool
         var remoteAddress: SocketAddress?
+        /// The connection's own peer (a proxy's address, when a PROXY header named the client).
+        var peerAddress: SocketAddress?
+        var trustedProxies: TrustedProxies
         var streamCloseTimeout: Duration
         var logger: Logger?
     }
@@ -139,15 +143,18 @@ final class HTTP2StreamRequestHandler: ChannelInboundHandler, RemovableChannelHa
     }
 
     private func callResponder(context: ChannelHandlerContext, request incoming: IncomingRequest) {
-        let request = ServerRequest(
+        var request = ServerRequest(
             request: incoming, remoteAddress: connection.remoteAddress, isTLS: connection.isTLS)
+        request.peerAddress = connection.peerAddress
+        request.resolveForwarding(through: connection.trustedProxies)
+        let resolved = request
         let responder = connection.responder
         let promise = context.eventLoop.makePromise(of: ServerResponse.self)
-        promise.completeWithTask { await responder(request) }
+        promise.completeWithTask { await responder(resolved) }
         promise.futureResult.assumeIsolated().whenSuccess { response in
             guard context.channel.isActive else { return }
             if let takeover = response.takeover {
-                self.takeOver(context: context, request: request, with: takeover)
+                self.takeOver(context: context, request: resolved, with: takeover)
             } else {
                 self.respond(context: context, response, isHead: incoming.method == "HEAD")
             }
@@ -230,8 +237,8 @@ final class HTTP2StreamRequestHandler: ChannelInboundHandler, RemovableChannelHa
             let streamID =
                 (try? context.channel.syncOptions?.getOption(HTTP2StreamChannelOptions.streamID))
                 .map { "\(Int($0))" } ?? "?"
-            let peer = connection.remoteAddress.map { "\($0)" } ?? "?"
-            logger.info("h2 stream \(streamID) from \(peer): \(stream.name) \(request.request.target)")
+            logger.info(
+                "h2 stream \(streamID) from \(request.clientDescription): \(stream.name) \(request.request.target)")
         }
         pipeline.removeHandler(context: context, promise: nil)
         stream.start()

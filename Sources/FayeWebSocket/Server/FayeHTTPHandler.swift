@@ -1,3 +1,4 @@
+public import ClientAddress
 public import NIOCore
 public import NIOHTTP1
 import WebSocketDriver
@@ -36,6 +37,13 @@ public final class FayeHTTPHandler: ChannelInboundHandler, RemovableChannelHandl
         public var maxBodySize: Int = 1024 * 1024
         /// Whether the connection is TLS (for `wss:`/`https:` URLs).
         public var isTLS: Bool = false
+        /// The proxies whose `Forwarded` and `X-Forwarded-*` fields name the client (see
+        /// ``ServerRequest/remoteAddress``); empty (the default): none, and the connection's
+        /// peer is the client.
+        public var trustedProxies = TrustedProxies()
+        /// The client's address when the connection told it before HTTP (a PROXY protocol
+        /// header); `nil`: the channel's remote address.
+        public var clientAddress: SocketAddress?
 
         /// Creates the default configuration.
         public init() {}
@@ -112,14 +120,18 @@ public final class FayeHTTPHandler: ChannelInboundHandler, RemovableChannelHandl
         // response, such a connection must close.
         keepAlive = head.isKeepAlive && !Self.asksForUpgrade(head)
         // Well-known long header names and values are shared literals: a WebSocket keeps its request.
-        let request = ServerRequest(
-            head: head, body: body, remoteAddress: context.channel.remoteAddress, isTLS: configuration.isTLS)
+        var request = ServerRequest(
+            head: head, body: body, remoteAddress: configuration.clientAddress ?? context.channel.remoteAddress,
+            isTLS: configuration.isTLS)
+        request.peerAddress = context.channel.remoteAddress
+        request.resolveForwarding(through: configuration.trustedProxies)
+        let resolved = request
         let responder = self.responder
         let promise = context.eventLoop.makePromise(of: ServerResponse.self)
-        promise.completeWithTask { await responder(request) }
+        promise.completeWithTask { await responder(resolved) }
         promise.futureResult.assumeIsolated().whenSuccess { response in
             if let takeover = response.takeover {
-                self.takeOver(context: context, request: request, with: takeover)
+                self.takeOver(context: context, request: resolved, with: takeover)
             } else {
                 self.writeResponse(context: context, response)
             }

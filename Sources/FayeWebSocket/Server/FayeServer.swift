@@ -1,3 +1,4 @@
+public import ClientAddress
 public import Logging
 import NIOConcurrencyHelpers
 public import NIOCore
@@ -79,6 +80,18 @@ public final class FayeServer: Sendable {
         /// graceful shutdown ends their streams, so that they come back soon, to another
         /// instance, and resume by `Last-Event-ID`. Default 1 second.
         public var shutdownRetryHint: Duration = .seconds(1)
+        /// The proxies in front of the server (addresses or CIDR ranges, e.g.
+        /// `TrustedProxies(parsing: "127.0.0.1, 10.0.0.0/8")`): from these peers, and only these,
+        /// the `Forwarded` and `X-Forwarded-For`/`-Proto`/`-Host` fields name the client, its
+        /// scheme and host (``ServerRequest/remoteAddress``, ``ServerRequest/isSecure``); from
+        /// anyone else they are ignored, and a connection that starts with a PROXY protocol
+        /// header is closed. Empty (the default): no proxy is trusted, and the scheme headers
+        /// keep the Ruby gem's meaning (honoured from anyone, for `isSecure` only).
+        public var trustedProxies = TrustedProxies()
+        /// Whether every connection from a trusted proxy starts with a PROXY protocol header
+        /// (version 1 or 2, HAProxy's `send-proxy`/`send-proxy-v2`) naming the client; one
+        /// without a valid header is closed with nothing served. Default `false`.
+        public var expectsProxyProtocol = false
         /// Whether this server's connections count in the library's metrics (swift-metrics,
         /// once the application bootstrapped a backend). Default `true`; turn it off for the
         /// server of a metrics endpoint, so that scrapes do not count.
@@ -136,6 +149,7 @@ public final class FayeServer: Sendable {
         let streams = DrainableStreams()
         self.streams = streams
         let healthCheckPath = configuration.healthCheckPath
+        let streamLogger = logger.logLevel <= .info ? logger : nil
         let draining = self.draining
         // WebSockets and EventSources taken over by this server are tracked for the graceful
         // shutdown; the health check is answered before the responder.
@@ -149,14 +163,23 @@ public final class FayeServer: Sendable {
             }
             let response = await responder(request)
             if let registering = response.takeover as? any DrainRegistering {
+                Self.logTakeover("eventsource", request, logger: streamLogger)
                 return .takeOver(registering.registering(with: streams))
             }
             guard let takeover = response.takeover as? WebSocketTakeover else { return response }
+            Self.logTakeover("websocket", request, logger: streamLogger)
             return .webSocket(options: takeover.options) { socket in
                 tracker.add(socket)
                 takeover.setup(socket)
             }
         }
+    }
+
+    /// One line per WebSocket or EventSource of an HTTP/1.1 connection, naming the client as
+    /// resolved through trusted proxies (HTTP/2 streams have a line of their own).
+    private static func logTakeover(_ kind: String, _ request: ServerRequest, logger: Logger?) {
+        guard let logger, request.request.version != "HTTP/2" else { return }
+        logger.info("\(kind) from \(request.clientDescription) \(request.request.target)")
     }
 
     private let tracker: SocketTracker
@@ -264,6 +287,34 @@ public final class FayeServer: Sendable {
         responder: @escaping FayeHTTPHandler.Responder,
         logger: Logger
     ) throws {
+        let trusted = configuration.trustedProxies
+        guard !trusted.isEmpty else {
+            try configureConnection(
+                channel, client: nil, configuration: configuration, tls: tls, responder: responder, logger: logger)
+            return
+        }
+        // Behind trusted proxies: the PROXY header comes before anything else, TLS included.
+        try channel.pipeline.syncOperations.addHandler(
+            ProxyProtocolHandler(
+                trustedProxies: trusted, expectsHeader: configuration.expectsProxyProtocol,
+                timeout: configuration.handshakeTimeout
+            ) { client, _ in
+                try configureConnection(
+                    channel, client: client, configuration: configuration, tls: tls, responder: responder,
+                    logger: logger)
+            })
+    }
+
+    /// The pipeline after any PROXY header: TLS, then HTTP/1.1 or HTTP/2. `client` is the
+    /// address a PROXY header named.
+    private static func configureConnection(
+        _ channel: any Channel,
+        client: SocketAddress?,
+        configuration: Configuration,
+        tls: TLSContext?,
+        responder: @escaping FayeHTTPHandler.Responder,
+        logger: Logger
+    ) throws {
         let sync = channel.pipeline.syncOperations
         // TLS first: it stays when a takeover removes the HTTP handlers.
         if let tls { try sync.addHandler(TLSHandler(context: tls)) }
@@ -274,22 +325,26 @@ public final class FayeServer: Sendable {
             } else {
                 configuration.http2.acceptsPriorKnowledge ? .preface : nil
             }
+        let isTLS = tls != nil
+        let address = client ?? channel.remoteAddress
         guard let selection else {
-            try configureHTTP1(channel, configuration: configuration, isTLS: tls != nil, responder: responder)
-            logConnection(channel, .http1, logger: logged, reportsMetrics: configuration.reportsMetrics)
+            try configureHTTP1(
+                channel, configuration: configuration, isTLS: isTLS, client: client, responder: responder)
+            logConnection(channel, address, .http1, logger: logged, reportsMetrics: configuration.reportsMetrics)
             return
         }
-        let isTLS = tls != nil
         try sync.addHandler(
             HTTPVersionSelector(source: selection, timeout: configuration.handshakeTimeout) { choice, _ in
                 switch choice {
                 case .http1:
-                    try configureHTTP1(channel, configuration: configuration, isTLS: isTLS, responder: responder)
+                    try configureHTTP1(
+                        channel, configuration: configuration, isTLS: isTLS, client: client, responder: responder)
                 case .http2:
                     try configureHTTP2(
-                        channel, configuration: configuration, isTLS: isTLS, responder: responder, logger: logged)
+                        channel, configuration: configuration, isTLS: isTLS, client: client, responder: responder,
+                        logger: logged)
                 }
-                logConnection(channel, choice, logger: logged, reportsMetrics: configuration.reportsMetrics)
+                logConnection(channel, address, choice, logger: logged, reportsMetrics: configuration.reportsMetrics)
             })
     }
 
@@ -299,6 +354,7 @@ public final class FayeServer: Sendable {
         _ channel: any Channel,
         configuration: Configuration,
         isTLS: Bool,
+        client: SocketAddress?,
         responder: @escaping FayeHTTPHandler.Responder
     ) throws {
         var limits = NIOHTTPDecoderLimitConfiguration()
@@ -308,6 +364,8 @@ public final class FayeServer: Sendable {
         var handlerConfiguration = FayeHTTPHandler.Configuration()
         handlerConfiguration.maxBodySize = configuration.maxBodySize
         handlerConfiguration.isTLS = isTLS
+        handlerConfiguration.trustedProxies = configuration.trustedProxies
+        handlerConfiguration.clientAddress = client
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(HTTPResponseEncoder())
         try sync.addHandler(
@@ -331,6 +389,7 @@ public final class FayeServer: Sendable {
         _ channel: any Channel,
         configuration: Configuration,
         isTLS: Bool,
+        client: SocketAddress?,
         responder: @escaping FayeHTTPHandler.Responder,
         logger: Logger?
     ) throws {
@@ -356,7 +415,9 @@ public final class FayeServer: Sendable {
             responder: responder,
             maxBodySize: configuration.maxBodySize,
             isTLS: isTLS,
-            remoteAddress: channel.remoteAddress,
+            remoteAddress: client ?? channel.remoteAddress,
+            peerAddress: channel.remoteAddress,
+            trustedProxies: configuration.trustedProxies,
             streamCloseTimeout: http2.streamCloseTimeout,
             logger: logger
         )
@@ -384,7 +445,8 @@ public final class FayeServer: Sendable {
     /// closes. Only when info lines are logged: the close callback and the peer's description
     /// cost memory per open connection.
     private static func logConnection(
-        _ channel: any Channel, _ choice: HTTPVersionChoice, logger: Logger?, reportsMetrics: Bool
+        _ channel: any Channel, _ address: SocketAddress?, _ choice: HTTPVersionChoice, logger: Logger?,
+        reportsMetrics: Bool
     ) {
         if reportsMetrics, let metrics = ServerMetrics.current {
             let kind: ServerMetrics.Kind = choice == .http2 ? .http2 : .http1
@@ -392,7 +454,7 @@ public final class FayeServer: Sendable {
             channel.closeFuture.whenComplete { _ in metrics.closed(kind) }
         }
         guard let logger else { return }
-        let peer = channel.remoteAddress.map { "\($0)" } ?? "?"
+        let peer = address?.hostAndPort ?? "?"
         logger.info("connection from \(peer) (\(choice.name))")
         channel.closeFuture.whenComplete { _ in logger.info("connection from \(peer) closed") }
     }
