@@ -63,7 +63,7 @@ if $full; then
     step "documentation"
     docs_log="$(mktemp)"
     if ! swift package --enable-all-traits --disable-sandbox generate-documentation --warnings-as-errors \
-        --target WebSocketExtensions --target WebSocketDriver --target PermessageDeflate --target EventStream \
+        --target WebSocketExtensions --target WebSocketDriver --target PermessageDeflate --target EventStream --target ClientAddress \
         --target FayeWebSocket --target FayeEventSource --target FayeVapor --target FayeHummingbird \
         >"$docs_log" 2>&1; then
         cat "$docs_log"

@@ -7,7 +7,7 @@
 /// ```
 ///
 /// A request may carry several `Forwarded` field lines; pass them all, in order, to
-/// ``init(parsing:limits:)-(Sequence<StringProtocol>,_)``: they form one list. The grammar is RFC 7239's,
+/// `init(parsing:limits:)` with a sequence of field values: they form one list. The grammar is RFC 7239's,
 /// strictly: parameters are `name=value` with a token or a quoted-string as the value, at most
 /// once per element; `for` and `by` must be nodes (``ForwardedNode``), `proto` a URI scheme,
 /// `host` a host with an optional port; other parameters are kept as

@@ -6,7 +6,7 @@ import Testing
 @Suite("DocC catalogs curate every public type")
 struct DocCCatalogTests {
     static let modules = [
-        "WebSocketExtensions", "WebSocketDriver", "PermessageDeflate", "EventStream", "FayeWebSocket",
+        "WebSocketExtensions", "WebSocketDriver", "PermessageDeflate", "EventStream", "ClientAddress", "FayeWebSocket",
         "FayeEventSource",
     ]
 
