@@ -12,7 +12,8 @@
 #   --write-doc  regenerate Docs/Interop.md (and the README block between
 #                <!-- interop:begin --> and <!-- interop:end -->, when present).
 #   --only       clients, servers, wss, tinyproxy, browser, eventsource, h2 (the HTTP/2 groups
-#                python-h2, python-h2-tls and chromium-h2) (for local runs; CI runs everything).
+#                python-h2, python-h2-tls and chromium-h2), deploy (nginx and HAProxy in front
+#                of faye-server, scripts/deploy/deploy.py) (for local runs; CI runs everything).
 #   --server S   the server that the clients and browser groups run against: faye-server
 #                (default), faye-vapor-demo or faye-hummingbird-demo (CI runs those two groups
 #                against each demo). The eventsource and h2 groups always use faye-server.

@@ -2,10 +2,11 @@
 # Installs, or checks, everything the test command (scripts/test.sh) needs besides Swift:
 #
 #   1. Debian packages: the libraries of the build (libssl-dev zlib1g-dev pkg-config), the
-#      openssl CLI (test certificates), the interoperability peers (tinyproxy node-ws chromium),
-#      the sanitizer runtimes of the fuzzers and LeakSanitizer (libclang-rt-14-dev), and, when no
-#      usable Python 3.8-3.12 with venv and lib2to3 is on the PATH, Debian's python3 with
-#      python3-venv and python3-lib2to3.
+#      openssl CLI (test certificates), the interoperability peers (tinyproxy node-ws chromium,
+#      and nginx-light haproxy for the deployment checks of scripts/deploy/, which run them from
+#      a temporary directory, not as services), the sanitizer runtimes of the fuzzers and
+#      LeakSanitizer (libclang-rt-14-dev), and, when no usable Python 3.8-3.12 with venv and
+#      lib2to3 is on the PATH, Debian's python3 with python3-venv and python3-lib2to3.
 #   2. The project's Python virtual environment (.venv at the repository root, or $FAYE_VENV)
 #      with the pinned PyPI packages: `websockets`, `sse-starlette` and `uvicorn` for the
 #      interoperability suite and the Autobahn|Testsuite ported to Python 3 (scripts/venv.sh does
@@ -29,7 +30,8 @@ esac
 
 say() { echo "setup: $*"; }
 
-apt_packages=(libssl-dev zlib1g-dev pkg-config openssl tinyproxy node-ws chromium libclang-rt-14-dev)
+apt_packages=(libssl-dev zlib1g-dev pkg-config openssl tinyproxy node-ws chromium nginx-light haproxy
+    libclang-rt-14-dev)
 # A Python that can make the virtual environment and run lib2to3 (gone in 3.13).
 if ! scripts/venv.sh --find-python >/dev/null 2>&1; then
     apt_packages+=(python3 python3-venv python3-lib2to3)
