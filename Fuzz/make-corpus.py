@@ -190,6 +190,135 @@ def main():
     ]:
         write("FuzzEventStream", name, bytes([flags, seed, line, event]) + stream)
 
+    write_http2_seeds()
+
+
+# FuzzHTTP2: two setup bytes, then operations (see the comment of FuzzHTTP2.swift). Stream
+# selector 0x00 names the first stream opened; the templates are 0 GET, 1 EventSource GET,
+# 2 extended CONNECT with permessage-deflate, 3 extended CONNECT with subprotocols, 4 POST,
+# 5 plain CONNECT, 6 HEAD, 7 empty.
+def h2_headers(template, edits=(), flags=0, stream=None):
+    """HEADERS (op 0); flags: 1 on `stream`, 2 END_STREAM, 4 with CONTINUATION, 8 held."""
+    selector = b"" if stream is None else bytes([stream])
+    return bytes([flags << 4]) + selector + bytes([template | len(edits) << 3]) + b"".join(edits)
+
+
+def h2_edit(action, name, value=b"", literal=False):
+    """A header edit: action 0 add, 1 set, 2 remove, 3 add never-indexed; `name` an index of
+    fieldNames or bytes (index 31, a name from the input)."""
+    spec = action << 5 | (0x80 if literal else 0)
+    if isinstance(name, int):
+        head = bytes([spec | name])
+    else:
+        head = bytes([spec | 31, len(name)]) + name
+    return head if action == 2 else head + bytes([len(value)]) + value
+
+
+def h2_data(payload, flags=0, stream=0):
+    """DATA (op 1); flags: 1 padded (no padding), 2 END_STREAM."""
+    padding = b"\x00" if flags & 1 else b""
+    return bytes([0x01 | flags << 4, stream, len(payload)]) + payload + padding
+
+
+def h2_ws(first, payload, flags=0, stream=0):
+    """A WebSocket frame as DATA (op 2); flags: 1 unmasked, 2 END_STREAM, 4 16-bit length, 8 cut."""
+    return bytes([0x02 | flags << 4, stream, first, len(payload)]) + payload
+
+
+def h2_rst(code, stream=0):
+    return bytes([0x03, stream, code])
+
+
+def h2_window(increment, stream=0, shifted=False):
+    return bytes([0x04 | (0x10 if shifted else 0), stream]) + struct.pack("<H", increment)
+
+
+def h2_deliver(seconds=None, tenths=None):
+    """Deliver (op 9), then optionally move the clock on."""
+    if seconds is not None:
+        return bytes([0x39, seconds])
+    if tenths is not None:
+        return bytes([0x19, tenths])
+    return b"\x09"
+
+
+def h2_server(action, endpoint=0, binary=False):
+    """Server side (op 10): action 0 close, 1 send, 2 ping, 3 terminate."""
+    return bytes([0x0A | (action | (4 if binary else 0)) << 4, endpoint])
+
+
+def write_http2_seeds():
+    target = "FuzzHTTP2"
+    text = h2_ws(0x81, b"Hello")
+    seeds = {
+        "get": (0x00, 0x00, h2_headers(0, flags=2)),
+        "get-big-body": (
+            0x01,
+            0x00,
+            h2_headers(0, [h2_edit(1, 2, b"/big")], flags=2) + h2_window(0x7FFF, stream=0xF0, shifted=True)
+            + h2_window(0xFFFF, shifted=True) + h2_deliver(),
+        ),
+        "head": (0x00, 0x80, h2_headers(6, flags=2)),
+        "eventsource": (
+            0x00,
+            0x00,
+            h2_headers(1, [h2_edit(0, 11, b"41")], flags=2) + h2_server(1) + h2_server(2) + h2_server(0)
+            + h2_deliver(seconds=6),
+        ),
+        "eventsource-close-path": (0x80, 0x00, h2_headers(1, [h2_edit(1, 2, b"/events?close")], flags=2)),
+        "websocket-text": (0x00, 0x00, h2_headers(2) + text + h2_deliver()),
+        "websocket-deflate": (0x00, 0x00, h2_headers(2) + h2_ws(0xC1, bytes.fromhex("f248cdc9c90700")) + h2_deliver()),
+        "websocket-close": (
+            0x00,
+            0x00,
+            h2_headers(2) + text + h2_ws(0x88, struct.pack(">H", 1000) + b"bye") + h2_deliver(seconds=6),
+        ),
+        "websocket-rst": (0x00, 0x00, h2_headers(2) + text + h2_rst(8)),
+        "websocket-end-stream": (0x00, 0x00, h2_headers(2) + h2_ws(0x81, b"last", flags=2)),
+        "websocket-fragments": (
+            0x00,
+            0x00,
+            h2_headers(2) + h2_ws(0x01, b"Hel") + h2_ws(0x89, b"ping", flags=8) + h2_ws(0x80, b"lo") + h2_deliver(),
+        ),
+        "websocket-subprotocol": (
+            0x40,
+            0x00,
+            h2_headers(3) + text + h2_server(1, binary=True) + h2_server(0) + h2_ws(0x88, struct.pack(">H", 1000)),
+        ),
+        "websocket-small-limits": (
+            0x20,
+            0x40,
+            h2_headers(2) + h2_ws(0x82, bytes(range(100)), flags=4) + h2_server(1, binary=True)
+            + h2_deliver(seconds=16) + h2_window(1000),
+        ),
+        "websocket-close-path": (0x00, 0x00, h2_headers(2, [h2_edit(1, 2, b"/chat?close")]) + h2_deliver(seconds=31)),
+        "websocket-version-8": (0x00, 0x00, h2_headers(2, [h2_edit(1, 6, b"8")])),
+        "websockets-over-limit": (0x04, 0x00, b"".join(h2_headers(2, flags=8) for _ in range(4)) + h2_deliver()),
+        "websockets-off": (0x10, 0x00, h2_headers(2)),
+        "post-body": (0x08, 0x00, h2_headers(4) + h2_data(b"hello", flags=1) + h2_data(b" world", flags=2)),
+        "post-trailers": (
+            0x00,
+            0x00,
+            h2_headers(4) + h2_data(b"body") + h2_headers(7, [h2_edit(0, b"x-checksum", b"1", literal=True)], flags=3, stream=0),
+        ),
+        "plain-connect": (0x00, 0x00, h2_headers(5, flags=2)),
+        "cookies": (
+            0x02,
+            0x07,
+            h2_headers(0, [h2_edit(0, 12, b"a=1"), h2_edit(3, 12, b"b=2"), h2_edit(2, 3)], flags=6),
+        ),
+        "settings-ping-goaway": (
+            0x01,
+            0x20,
+            bytes([0x05, 2, 0x01, 0x00, 0x10, 0x04, 0xFF, 0xFF]) + bytes([0x06]) + b"12345678" + bytes([0x17, 0])
+            + h2_headers(0, flags=2),
+        ),
+        "http1-fallback": (0x03, 0x00, bytes([0x08, 27]) + b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+        "preface-timeout": (0x03, 0x0A, h2_deliver(seconds=31)),
+    }
+    for name, (first, second, operations) in seeds.items():
+        write(target, name, bytes([first, second]) + operations)
+
 
 if __name__ == "__main__":
     main()

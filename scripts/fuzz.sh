@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 targets=(FuzzServerFrames FuzzClientFrames FuzzHTTPRequest FuzzHTTPResponse FuzzProxyResponse
-    FuzzExtensionHeader FuzzInflate FuzzDraft76 FuzzEventStream)
+    FuzzExtensionHeader FuzzInflate FuzzDraft76 FuzzEventStream FuzzHTTP2 FuzzClientAddress)
 runs=""
 seconds=""
 selected=()

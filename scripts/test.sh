@@ -101,11 +101,25 @@ if $full; then
         exit 1
     fi
 
-    step "benchmark (quick)"
-    scripts/bench.sh --quick
-
-    step "fuzz"
-    scripts/fuzz.sh --runs 20000
+    # The quick benchmark only checks that every benchmark runs; the fuzz build (SwiftNIO under
+    # the sanitizers) shares the cores with it.
+    step "benchmark (quick) and fuzz, side by side"
+    fuzz_log=.build/fuzz-step.log
+    scripts/fuzz.sh --runs 20000 >"$fuzz_log" 2>&1 &
+    fuzz_pid=$!
+    trap 'kill "$fuzz_pid" 2>/dev/null || true' EXIT
+    bench_status=0
+    scripts/bench.sh --quick || bench_status=$?
+    fuzz_status=0
+    wait "$fuzz_pid" || fuzz_status=$?
+    trap - EXIT
+    echo
+    echo "-- fuzz ($fuzz_log)"
+    cat "$fuzz_log"
+    if [ "$bench_status" -ne 0 ] || [ "$fuzz_status" -ne 0 ]; then
+        echo "test: the quick benchmark exited $bench_status, fuzz exited $fuzz_status" >&2
+        exit 1
+    fi
 
     step "leak sanitizer"
     scripts/lsan.sh
