@@ -35,12 +35,17 @@ public struct HTTP2ServerConfiguration: Sendable, Hashable {
 
     /// The flow-control window of each stream (`SETTINGS_INITIAL_WINDOW_SIZE`), in bytes: how
     /// much a client may send on one stream that the server has not read yet, which bounds what
-    /// a stream whose reader lags (a WebSocket consumer behind) holds. Default 256 KiB.
-    public var initialWindowSize = 256 * 1024
+    /// a stream whose reader lags (a WebSocket consumer behind) holds. Default 1 MiB.
+    public var initialWindowSize = 1024 * 1024
 
     /// The flow-control window of the whole connection, in bytes: how much a client may send on
-    /// all its streams together before the server reads it. Default 1 MiB.
-    public var connectionWindowSize = 1024 * 1024
+    /// all its streams together before the server reads it. Default 4 MiB.
+    public var connectionWindowSize = 4 * 1024 * 1024
+
+    /// The largest frame payload the server accepts (`SETTINGS_MAX_FRAME_SIZE`, 16 KiB to
+    /// 16 MiB − 1). Default 1 MiB: a WebSocket message of a few KiB and up then travels in one or
+    /// few DATA frames instead of one per 16 KiB.
+    public var maxFrameSize = 1024 * 1024
 
     /// How long a stream whose WebSocket or EventSource ended cleanly (`END_STREAM` sent) waits
     /// for the client to end its side before it is reset. Default 5 seconds.

@@ -400,6 +400,7 @@ public final class FayeServer: Sendable {
             HTTP2Setting(parameter: .maxHeaderListSize, value: configuration.maxHeadSize),
             HTTP2Setting(parameter: .headerTableSize, value: http2.headerTableSize),
             HTTP2Setting(parameter: .initialWindowSize, value: http2.initialWindowSize),
+            HTTP2Setting(parameter: .maxFrameSize, value: http2.maxFrameSize),
         ]
         if http2.allowsWebSockets { settings.append(HTTP2Setting(parameter: .enableConnectProtocol, value: 1)) }
         var connectionConfiguration = NIOHTTP2Handler.ConnectionConfiguration()

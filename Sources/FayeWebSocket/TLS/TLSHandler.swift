@@ -75,8 +75,14 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Plaintext written before the handshake finished.
     private var heldWrites: [(ByteBuffer, EventLoopPromise<Void>?)] = []
     private var heldFlush = false
-    /// Promises of writes encrypted into the write BIO and not yet flushed to the network.
+    /// Promises of writes encrypted into the write BIO (or waiting in ``pendingPlaintext``) and
+    /// not yet flushed to the network.
     private var unflushedPromises: [EventLoopPromise<Void>] = []
+    /// Small writes since the last flush, gathered so that they become full TLS records instead
+    /// of one record each (HTTP/2 writes a 9-byte frame header and its payload separately).
+    private var pendingPlaintext: ByteBuffer?
+    /// Writes are gathered up to this many bytes; a larger one is encrypted as it comes.
+    static let coalescingLimit = 64 * 1024
     /// Plaintext decrypted during the current read batch.
     private var plaintext: ByteBuffer?
     private var receivedAnything = false
@@ -339,10 +345,33 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .idle, .handshaking:
             heldWrites.append((buffer, promise))
         case .active:
-            encrypt(context: context, buffer, promise: promise)
+            gather(context: context, buffer, promise: promise)
         case .closing, .closed:
             promise?.fail(ChannelError.ioOnClosedChannel)
         }
+    }
+
+    /// Adds a write to the plaintext gathered for the next flush, or, when it would make that
+    /// larger than ``coalescingLimit``, encrypts what was gathered and then the write itself.
+    private func gather(context: ChannelHandlerContext, _ buffer: ByteBuffer, promise: EventLoopPromise<Void>?) {
+        let gathered = pendingPlaintext?.readableBytes ?? 0
+        guard gathered + buffer.readableBytes <= Self.coalescingLimit else {
+            encryptPending(context: context)
+            encrypt(context: context, buffer, promise: promise)
+            return
+        }
+        var pending = pendingPlaintext ?? context.channel.allocator.buffer(capacity: min(Self.coalescingLimit, 4096))
+        pendingPlaintext = nil  // no copy of the gathered bytes while they grow
+        pending.writeImmutableBuffer(buffer)
+        pendingPlaintext = pending
+        if let promise { unflushedPromises.append(promise) }
+    }
+
+    /// Encrypts the gathered plaintext (its promises are already waiting for the flush).
+    private func encryptPending(context: ChannelHandlerContext) {
+        guard let pending = pendingPlaintext else { return }
+        pendingPlaintext = nil
+        encrypt(context: context, pending, promise: nil)
     }
 
     /// Writes the ciphertext produced so far as one buffer (deferred until the handshake has finished).
@@ -351,6 +380,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .idle, .handshaking:
             heldFlush = true
         case .active:
+            encryptPending(context: context)
             writeCiphertext(context: context)
         case .closing, .closed:
             break
@@ -420,6 +450,8 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
         mode: CloseMode,
         promise: EventLoopPromise<Void>?
     ) {
+        // What was written before the close goes out before close_notify.
+        encryptPending(context: context)
         state = .closing
         OpenSSLErrorQueue.clear()
         _ = SSL_shutdown(ssl.pointer)
@@ -466,6 +498,7 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func failUnflushed(_ error: any Error) {
+        pendingPlaintext = nil
         let promises = unflushedPromises
         unflushedPromises = []
         for promise in promises { promise.fail(error) }

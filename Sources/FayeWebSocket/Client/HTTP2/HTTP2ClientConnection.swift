@@ -25,8 +25,10 @@ final class HTTP2ClientConnection: ClientConnectionHandler {
     }
 
     /// The receive window of each stream, and of the connection.
-    static let streamWindow = 256 * 1024
-    static let connectionWindow = 1024 * 1024
+    static let streamWindow = 1024 * 1024
+    static let connectionWindow = 4 * 1024 * 1024
+    /// The largest DATA frame the server may send: 1 MiB, as the server's own.
+    static let maxFrameSize = 1024 * 1024
 
     /// How long an HTTP/2 connection with no socket on it stays open for the next one.
     static let idleTimeout: TimeAmount = .seconds(30)
@@ -105,12 +107,13 @@ final class HTTP2ClientConnection: ClientConnectionHandler {
         }
         do {
             var connectionConfiguration = NIOHTTP2Handler.ConnectionConfiguration()
-            // The server's streams may run ahead by 256 KiB each and 1 MiB together, the same
-            // windows the server gives its clients.
+            // The server's streams may run ahead by 1 MiB each and 4 MiB together, in frames of
+            // up to 1 MiB: the same windows and frames the server gives its clients.
             connectionConfiguration.initialSettings = [
                 HTTP2Setting(parameter: .enablePush, value: 0),
                 HTTP2Setting(parameter: .maxConcurrentStreams, value: 0),
                 HTTP2Setting(parameter: .initialWindowSize, value: Self.streamWindow),
+                HTTP2Setting(parameter: .maxFrameSize, value: Self.maxFrameSize),
             ]
             connectionConfiguration.targetWindowSize = Self.connectionWindow
             var streamConfiguration = NIOHTTP2Handler.StreamConfiguration()
