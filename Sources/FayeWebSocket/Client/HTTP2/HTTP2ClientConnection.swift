@@ -234,6 +234,12 @@ final class HTTP2ClientProbe: ChannelInboundHandler {
         self.context = context
     }
 
+    /// Lets go of the context: kept, it would hold the pipeline (and its event loop) in a cycle
+    /// with this handler once the channel is gone.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let completed = event as? TLSHandshakeCompleted { applicationProtocol = completed.applicationProtocol }
         context.fireUserInboundEventTriggered(event)
