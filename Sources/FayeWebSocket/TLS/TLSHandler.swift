@@ -360,11 +360,16 @@ public final class TLSHandler: ChannelDuplexHandler, RemovableChannelHandler {
             encrypt(context: context, buffer, promise: promise)
             return
         }
-        var pending = pendingPlaintext ?? context.channel.allocator.buffer(capacity: min(Self.coalescingLimit, 4096))
-        pendingPlaintext = nil  // no copy of the gathered bytes while they grow
+        if let promise { unflushedPromises.append(promise) }
+        // The first write is kept as it is (no copy: one write per flush, the common case, is
+        // encrypted straight from the caller's buffer); a second one is appended to it.
+        guard var pending = pendingPlaintext else {
+            pendingPlaintext = buffer
+            return
+        }
+        pendingPlaintext = nil
         pending.writeImmutableBuffer(buffer)
         pendingPlaintext = pending
-        if let promise { unflushedPromises.append(promise) }
     }
 
     /// Encrypts the gathered plaintext (its promises are already waiting for the flush).
