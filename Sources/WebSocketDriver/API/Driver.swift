@@ -154,9 +154,18 @@ public final class Driver {
         options: DriverOptions = DriverOptions(),
         output: @escaping Output
     ) throws(WebSocketURLError) -> Driver {
+        try makeClient(url: url, options: options, output: output, viaExtendedConnect: false)
+    }
+
+    /// A hybi-13 client driver, its handshake an HTTP/1.1 upgrade or an HTTP/2 extended CONNECT.
+    private static func makeClient(
+        url: String, options: DriverOptions, output: @escaping Output, viaExtendedConnect: Bool
+    ) throws(WebSocketURLError) -> Driver {
         let parsed = try WebSocketURL(url)
         let driver = Driver(options: options, output: output, mode: .refused)
-        driver.mode = .engine(HybiClientEngine(url: parsed, options: driver.options, context: driver.context))
+        driver.mode = .engine(
+            HybiClientEngine(
+                url: parsed, options: driver.options, context: driver.context, viaExtendedConnect: viaExtendedConnect))
         return driver
     }
 
@@ -174,11 +183,7 @@ public final class Driver {
         options: DriverOptions = DriverOptions(),
         output: @escaping Output
     ) throws(WebSocketURLError) -> Driver {
-        let parsed = try WebSocketURL(url)
-        let driver = Driver(options: options, output: output, mode: .refused)
-        driver.mode = .engine(
-            HybiClientEngine(url: parsed, options: driver.options, context: driver.context, viaExtendedConnect: true))
-        return driver
+        try makeClient(url: url, options: options, output: output, viaExtendedConnect: true)
     }
 
     /// Makes an ``extendedConnectClient(url:options:output:)`` driver, before ``start()``, send
