@@ -138,14 +138,12 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let kind: WebSocketError.Kind
         if opened {
             kind = .protocolViolation(error)
-        } else if let metrics {
-            metrics.handshakeRefused(ServerMetrics.reason(for: error))
-            kind = .handshakeFailed(error)
         } else if case .unexpectedStatus = error, let response = driver.response {
             kind = .handshakeRejected(response)
         } else {
             kind = .handshakeFailed(error)
         }
+        if !opened { metrics?.handshakeRefused(ServerMetrics.reason(for: error)) }
         reportError(WebSocketError(kind, message: error.description))
     }
 
