@@ -358,6 +358,24 @@ struct EventSourceTakeover: ConnectionTakeover, DrainRegistering {
         for request: ServerRequest,
         channel: any Channel
     ) throws -> (handler: any ChannelHandler, start: () -> Void) {
+        let (handler, start) = makeStream(for: request, channel: channel, writesHead: true)
+        return (handler, start)
+    }
+
+    /// Over HTTP/2: the head is the stream's (200 and the hosted headers), the handler writes
+    /// the body only.
+    func makeHTTP2Stream(for request: ServerRequest, channel: any Channel) throws -> HTTP2StreamTakeover? {
+        let (handler, start) = makeStream(for: request, channel: channel, writesHead: false)
+        return HTTP2StreamTakeover(
+            name: "eventsource", status: 200, headers: options.responseHeaders(hosted: true), handler: handler,
+            start: start)
+    }
+
+    /// The stream for `request` and its handler, tracked for the server's shutdown; `start`
+    /// runs `setup` and opens it.
+    private func makeStream(
+        for request: ServerRequest, channel: any Channel, writesHead: Bool
+    ) -> (handler: EventSourceHandler, start: () -> Void) {
         let source = EventSource(
             url: request.url(plain: "http", secure: "https"),
             request: request.request,
@@ -365,7 +383,7 @@ struct EventSourceTakeover: ConnectionTakeover, DrainRegistering {
             options: options,
             eventLoop: channel.eventLoop
         )
-        let handler = EventSourceHandler(source: source)
+        let handler = EventSourceHandler(source: source, writesHead: writesHead)
         source.attach(handler)
         streams?.add(source)
         let setup = self.setup
@@ -376,27 +394,5 @@ struct EventSourceTakeover: ConnectionTakeover, DrainRegistering {
                 handler.start()
             }
         )
-    }
-
-    /// Over HTTP/2: the head is the stream's (200 and the hosted headers), the handler writes
-    /// the body only.
-    func makeHTTP2Stream(for request: ServerRequest, channel: any Channel) throws -> HTTP2StreamTakeover? {
-        let source = EventSource(
-            url: request.url(plain: "http", secure: "https"),
-            request: request.request,
-            remoteAddress: request.remoteAddress,
-            options: options,
-            eventLoop: channel.eventLoop
-        )
-        let handler = EventSourceHandler(source: source, writesHead: false)
-        source.attach(handler)
-        streams?.add(source)
-        let setup = self.setup
-        return HTTP2StreamTakeover(
-            name: "eventsource", status: 200, headers: options.responseHeaders(hosted: true), handler: handler
-        ) {
-            setup(source)
-            handler.start()
-        }
     }
 }
