@@ -165,6 +165,9 @@ final class HTTP2ClientConnection: ClientConnectionHandler {
         finish(.failed(failure("the connection closed before HTTP/2 was set up")))
         state = .done
         idleTimer?.cancel()
+        idleTimer = nil
+        multiplexer = nil
+        channel = nil
         onClose(self)
     }
 
@@ -262,5 +265,10 @@ final class HTTP2SettingsObserver: ChannelInboundHandler, RemovableChannelHandle
         onSettings = nil
         report(settings)
         context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+    }
+
+    /// Lets go of the callback (and the connection it holds) if no SETTINGS came.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        onSettings = nil
     }
 }
