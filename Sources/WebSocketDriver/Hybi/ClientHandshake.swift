@@ -19,6 +19,13 @@ struct ClientHandshake {
         self.key = Base64.encode(nonce)
     }
 
+    /// `Basic` credentials from the URL's userinfo, unless the headers carry an `Authorization`.
+    private var userinfoAuthorization: String? {
+        guard let user = url.user, !headers.contains("Authorization") else { return nil }
+        let credentials = user + ":" + (url.password ?? "")
+        return "Basic \(Base64.encode(Array(credentials.utf8)))"
+    }
+
     /// The request head, ending with the empty line.
     func request(extensionOffer: String?) -> String {
         var text = "GET \(url.requestTarget) HTTP/1.1\r\n"
@@ -27,10 +34,7 @@ struct ClientHandshake {
         text += "Upgrade: websocket\r\nConnection: Upgrade\r\n"
         text += "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
         if !protocols.isEmpty { text += "Sec-WebSocket-Protocol: \(protocols.joined(separator: ", "))\r\n" }
-        if let user = url.user, !headers.contains("Authorization") {
-            let credentials = user + ":" + (url.password ?? "")
-            text += "Authorization: Basic \(Base64.encode(Array(credentials.utf8)))\r\n"
-        }
+        if let authorization = userinfoAuthorization { text += "Authorization: \(authorization)\r\n" }
         var custom = headers
         custom.removeAll(named: "Host")
         text += HTTPResponseText.headerLines(custom)
@@ -50,10 +54,7 @@ struct ClientHandshake {
         if !protocols.isEmpty {
             fields.append(name: "Sec-WebSocket-Protocol", value: protocols.joined(separator: ", "))
         }
-        if let user = url.user, !headers.contains("Authorization") {
-            let credentials = user + ":" + (url.password ?? "")
-            fields.append(name: "Authorization", value: "Basic \(Base64.encode(Array(credentials.utf8)))")
-        }
+        if let authorization = userinfoAuthorization { fields.append(name: "Authorization", value: authorization) }
         for field in headers where field.name.lowercased() != "host" {
             fields.append(name: field.name, value: field.value)
         }
