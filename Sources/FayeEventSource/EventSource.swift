@@ -272,16 +272,18 @@ public final class EventSource: Sendable {
 
     /// Runs `body` once the stream is closed (at once when it already is).
     package func whenGone(_ body: @escaping @Sendable () -> Void) {
-        let promise = eventLoop.makePromise(of: EventSourceCloseEvent.self)
-        let known = state.withLockedValue { state -> Bool in
-            if state.closeEvent != nil { return true }
+        // The promise is made only when there is something to wait for: a promise dropped
+        // without being completed is a leak (and a trap in debug builds).
+        let waiter = state.withLockedValue { state -> EventLoopPromise<EventSourceCloseEvent>? in
+            if state.closeEvent != nil { return nil }
+            let promise = eventLoop.makePromise(of: EventSourceCloseEvent.self)
             state.closeWaiters.append(promise)
-            return false
+            return promise
         }
-        if known {
-            body()
+        if let waiter {
+            waiter.futureResult.whenComplete { _ in body() }
         } else {
-            promise.futureResult.whenComplete { _ in body() }
+            body()
         }
     }
 

@@ -46,5 +46,10 @@ struct QuiesceTests {
         #expect(written.hasPrefix("HTTP/1.1 200 OK\r\n"))
         #expect(written.hasSuffix("id: 7\r\ndata: last words\r\n\r\n"))
         #expect(try await closes.next(timeout: .seconds(5), "the close event").reason == .closedLocally)
+        // What a server's drain does with a stream that is already gone: the callback runs at
+        // once, and no promise is left behind unfulfilled (debug builds trap on one).
+        let ranAtOnce = Locked(false)
+        source.whenGone { ranAtOnce.withLock { $0 = true } }
+        #expect(ranAtOnce.current)
     }
 }
