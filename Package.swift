@@ -25,12 +25,18 @@ let package = Package(
         .library(name: "FayeHummingbird", targets: ["FayeHummingbird"]),
         .executable(name: "faye-vapor-demo", targets: ["faye-vapor-demo"]),
         .executable(name: "faye-hummingbird-demo", targets: ["faye-hummingbird-demo"]),
+        .executable(name: "faye-fanout-demo", targets: ["faye-fanout-demo"]),
     ],
     // Host integrations, each behind its trait: a package that enables neither never fetches
-    // Vapor or Hummingbird (SwiftPM prunes dependencies used only by disabled traits).
+    // Vapor or Hummingbird (SwiftPM prunes dependencies used only by disabled traits). The
+    // fan-out demo's PostgreSQL client is behind a trait of its own for the same reason.
     traits: [
         .trait(name: "Vapor", description: "FayeVapor: our WebSockets and EventSources in Vapor 4 routes."),
         .trait(name: "Hummingbird", description: "FayeHummingbird: our WebSockets and EventSources in Hummingbird 2."),
+        .trait(
+            name: "PostgresFanOut",
+            description: "faye-fanout-demo: a chat whose instances share messages through PostgreSQL LISTEN/NOTIFY."
+        ),
         .default(enabledTraits: []),
     ],
     dependencies: [
@@ -55,6 +61,9 @@ let package = Package(
         // (FayeHTTP1Channel hands the router NIOHTTPTypes parts, as Hummingbird's own channel does).
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // Only under the PostgresFanOut trait: the PostgreSQL client of faye-fanout-demo (its
+        // instances share a chat's messages through a table and LISTEN/NOTIFY).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // System libraries, found through pkg-config; the apt providers name the Debian packages.
@@ -216,6 +225,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // A chat whose instances share messages through PostgreSQL (Docs/Deployment.md): without
+        // the PostgresFanOut trait it only says how to build it.
+        .executableTarget(
+            name: "faye-fanout-demo",
+            dependencies: [
+                "ClientAddress",
+                "FayeDemoSupport",
+                "FayeEventSource",
+                "FayeWebSocket",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgresFanOut"])),
             ],
             swiftSettings: strictSettings
         ),
