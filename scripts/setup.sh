@@ -4,7 +4,9 @@
 #   1. Debian packages: the libraries of the build (libssl-dev zlib1g-dev pkg-config), the
 #      openssl CLI (test certificates), the interoperability peers (tinyproxy node-ws chromium,
 #      and nginx-light haproxy for the deployment checks of scripts/deploy/, which run them from
-#      a temporary directory, not as services), the sanitizer runtimes of the fuzzers and
+#      a temporary directory, not as services; postgresql for the fan-out check,
+#      scripts/deploy/fanout.py, which runs its initdb and pg_ctl in a temporary directory of its
+#      own, not the package's cluster), the sanitizer runtimes of the fuzzers and
 #      LeakSanitizer (libclang-rt-14-dev), and, when no usable Python 3.8-3.12 with venv and
 #      lib2to3 is on the PATH, Debian's python3 with python3-venv and python3-lib2to3.
 #   2. The project's Python virtual environment (.venv at the repository root, or $FAYE_VENV)
@@ -24,14 +26,15 @@ check_only=false
 case "${1:-}" in
     "") ;;
     --check) check_only=true ;;
-    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "usage: scripts/setup.sh [--check]" >&2; exit 2 ;;
 esac
 
 say() { echo "setup: $*"; }
 
+# postgresql: faye-fanout-demo's real broker (LISTEN/NOTIFY) in the interoperability suite.
 apt_packages=(libssl-dev zlib1g-dev pkg-config openssl tinyproxy node-ws chromium nginx-light haproxy
-    libclang-rt-14-dev)
+    postgresql libclang-rt-14-dev)
 # A Python that can make the virtual environment and run lib2to3 (gone in 3.13).
 if ! scripts/venv.sh --find-python >/dev/null 2>&1; then
     apt_packages+=(python3 python3-venv python3-lib2to3)
