@@ -19,13 +19,15 @@
 # The full tier, each step failing the run on any failure:
 #   1. the soak test: 2,000 concurrent deflate connections, memory and sockets back to baseline;
 #   2. the DocC documentation of every library target, warnings as errors;
-#   3. the trait-pruning check: a consumer that does not enable the Vapor or Hummingbird trait
-#      resolves neither (scripts/trait-pruning.sh);
+#   3. the trait-pruning check: a consumer that enables none of the Vapor, Hummingbird and
+#      PostgresFanOut traits resolves none of those packages, nor postgres-nio
+#      (scripts/trait-pruning.sh);
 #   4. one release build of every product, then side by side: the Autobahn|Testsuite in both
 #      roles over ws: and wss:, and against faye-vapor-demo and faye-hummingbird-demo
 #      (scripts/autobahn.sh; 12.*/13.* sampled, --full runs them all) and the interoperability
 #      suite against Python websockets, node ws, headless Chromium and tinyproxy, whose server
-#      checks and browser check also run against both demos (scripts/interop.sh);
+#      checks and browser check also run against both demos, and faye-fanout-demo's instances
+#      with a real PostgreSQL and HAProxy (scripts/interop.sh);
 #   5. the benchmark in --quick mode (checks that every benchmark runs; the figures in
 #      Docs/Performance.md come from scripts/bench.sh on a quiet machine);
 #   6. every libFuzzer target for 20,000 runs (scripts/fuzz.sh);
@@ -39,7 +41,7 @@ case "${1:-}" in
     "") ;;
     --fast) full=false ;;
     --full) fast=false ;;
-    -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "usage: scripts/test.sh [--fast | --full]" >&2; exit 2 ;;
 esac
 
