@@ -29,7 +29,7 @@
             let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
             group.addTask { try await services.run() }
             do {
-                try await eventually("Hummingbird to listen") { port.current != nil }
+                try await eventually("Hummingbird to listen", timeout: .seconds(30)) { port.current != nil }
                 try await body(port.current ?? 0)
             } catch {
                 await services.triggerGracefulShutdown()
@@ -80,7 +80,7 @@
             )
             let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
             let running = Task { try await services.run() }
-            try await eventually("Hummingbird to listen") { port.current != nil }
+            try await eventually("Hummingbird to listen", timeout: .seconds(30)) { port.current != nil }
             let socket = try await WebSocket.connect(to: "ws://127.0.0.1:\(port.current ?? 0)/")
             await services.triggerGracefulShutdown()
             #expect(await socket.finalCloseEvent().code == .goingAway)

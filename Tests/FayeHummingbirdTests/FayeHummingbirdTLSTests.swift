@@ -62,7 +62,7 @@
             let services = ServiceGroup(configuration: .init(services: [app], logger: logger))
             let running = Task { try await services.run() }
             do {
-                try await eventually("Hummingbird to listen") { port.current != nil }
+                try await eventually("Hummingbird to listen", timeout: .seconds(30)) { port.current != nil }
                 var client = WebSocketClientOptions()
                 client.tls.rootCertificateFiles = [pki.certificate]
                 try await WebSocket.withConnection(
