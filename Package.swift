@@ -173,6 +173,7 @@ let package = Package(
         .target(
             name: "FayeDemoSupport",
             dependencies: [
+                "ClientAddress",
                 "FayeEventSource",
                 "FayeWebSocket",
                 "PermessageDeflate",
@@ -187,7 +188,6 @@ let package = Package(
         .executableTarget(
             name: "faye-server",
             dependencies: [
-                "ClientAddress",
                 "FayeDemoSupport",
                 "FayeEventSource",
                 "FayeWebSocket",
@@ -233,7 +233,6 @@ let package = Package(
         .executableTarget(
             name: "faye-fanout-demo",
             dependencies: [
-                "ClientAddress",
                 "FayeDemoSupport",
                 "FayeEventSource",
                 "FayeWebSocket",

@@ -1,5 +1,4 @@
 import ArgumentParser
-import ClientAddress
 import FayeDemoSupport
 import FayeWebSocket
 
@@ -33,25 +32,7 @@ struct FanOutDemoCommand: AsyncParsableCommand {
     @Option(help: "This instance's name: sent in the X-Faye-Instance header and shown in the log.")
     var instance = "faye-fanout-demo"
 
-    /// `--drain-delay`: seconds of serving with `/healthz` at 503 after SIGTERM.
-    @Option(
-        name: .customLong("drain-delay"),
-        help: "On SIGTERM, keep serving this many seconds with GET /healthz answering 503 before closing.")
-    var drainDelay: Double = 0
-
-    /// `--trust-proxy`: the proxies whose forwarded fields name the client.
-    @Option(
-        name: .customLong("trust-proxy"),
-        help:
-            "Trusted proxies (addresses or CIDR ranges, comma-separated): only their Forwarded/X-Forwarded-* headers count."
-    )
-    var trustProxy: String?
-
-    /// `--proxy-protocol`: every connection from a trusted proxy starts with a PROXY header.
-    @Flag(
-        name: .customLong("proxy-protocol"),
-        help: "Every connection from a trusted proxy starts with a PROXY v1/v2 header (HAProxy send-proxy[-v2]).")
-    var proxyProtocol = false
+    @OptionGroup var deployment: DeploymentArguments
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
@@ -63,19 +44,6 @@ struct FanOutDemoCommand: AsyncParsableCommand {
         guard !instance.isEmpty, instance.utf8.count <= 64, HeaderFields.isValidValue(instance) else {
             throw ValidationError("--instance must be 1 to 64 characters that can go in a header")
         }
-        guard drainDelay >= 0, drainDelay.isFinite, drainDelay <= 3600 else {
-            throw ValidationError("--drain-delay must be 0 to 3600 seconds")
-        }
-        if let trustProxy {
-            do {
-                _ = try TrustedProxies(parsing: trustProxy)
-            } catch {
-                throw ValidationError("--trust-proxy: \(error)")
-            }
-        }
-        if proxyProtocol && trustProxy == nil {
-            throw ValidationError("--proxy-protocol needs --trust-proxy (the proxies that send the header)")
-        }
     }
 
     /// The embedded server's configuration: the options above, `/healthz`, bodies up to
@@ -84,11 +52,8 @@ struct FanOutDemoCommand: AsyncParsableCommand {
     func serverConfiguration() throws -> FayeServer.Configuration {
         var configuration = FayeServer.Configuration(host: host, port: port)
         configuration.maxBodySize = FanOutLimits.maxMessageBytes
-        configuration.healthCheckPath = "/healthz"
-        configuration.drainDelay = .milliseconds(Int64(drainDelay * 1000))
         configuration.shutdownRetryHint = .milliseconds(FanOutLimits.retryMilliseconds)
-        if let trustProxy { configuration.trustedProxies = try TrustedProxies(parsing: trustProxy) }
-        configuration.expectsProxyProtocol = proxyProtocol
+        try deployment.apply(to: &configuration)
         return configuration
     }
 

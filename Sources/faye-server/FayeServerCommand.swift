@@ -1,5 +1,4 @@
 import ArgumentParser
-import ClientAddress
 import FayeDemoSupport
 import FayeEventSource
 import FayeWebSocket
@@ -27,44 +26,16 @@ struct FayeServerCommand: AsyncParsableCommand {
         help: "Set SO_REUSEPORT: several faye-server processes share the port (the kernel spreads connections).")
     var reusePort = false
 
-    @Option(
-        name: .customLong("drain-delay"),
-        help: "On SIGTERM, keep serving this many seconds with GET /healthz answering 503 before closing.")
-    var drainDelay: Double = 0
+    @OptionGroup var deployment: DeploymentArguments
 
     @Option(
         name: .customLong("metrics-port"),
         help: "Serve the metrics in the Prometheus text format at GET /metrics on this port (same host).")
     var metricsPort: Int?
 
-    @Option(
-        name: .customLong("trust-proxy"),
-        help:
-            "Trusted proxies (addresses or CIDR ranges, comma-separated): only their Forwarded/X-Forwarded-* headers count."
-    )
-    var trustProxy: String?
-
-    @Flag(
-        name: .customLong("proxy-protocol"),
-        help: "Every connection from a trusted proxy starts with a PROXY v1/v2 header (HAProxy send-proxy[-v2]).")
-    var proxyProtocol = false
-
     func validate() throws {
-        if let trustProxy {
-            do {
-                _ = try TrustedProxies(parsing: trustProxy)
-            } catch {
-                throw ValidationError("--trust-proxy: \(error)")
-            }
-        }
-        if proxyProtocol && trustProxy == nil {
-            throw ValidationError("--proxy-protocol needs --trust-proxy (the proxies that send the header)")
-        }
         if let metricsPort, !(0...65535).contains(metricsPort) {
             throw ValidationError("--metrics-port must be 0 to 65535")
-        }
-        guard drainDelay >= 0, drainDelay.isFinite, drainDelay <= 3600 else {
-            throw ValidationError("--drain-delay must be 0 to 3600 seconds")
         }
     }
 
@@ -81,11 +52,7 @@ struct FayeServerCommand: AsyncParsableCommand {
         // With --tls-cert, h2 and http/1.1 are offered by ALPN (the default).
         configuration.http2.acceptsPriorKnowledge = h2c
         configuration.reusePort = reusePort
-        if let trustProxy { configuration.trustedProxies = try TrustedProxies(parsing: trustProxy) }
-        configuration.expectsProxyProtocol = proxyProtocol
-        // GET /healthz: 200 while serving, 503 from the start of a graceful shutdown.
-        configuration.healthCheckPath = "/healthz"
-        configuration.drainDelay = .milliseconds(Int64(drainDelay * 1000))
+        try deployment.apply(to: &configuration)
         if let tlsCert = arguments.tlsCert, let tlsKey = arguments.tlsKey {
             configuration.tls = TLSServerConfiguration(certificateChainFile: tlsCert, privateKeyFile: tlsKey)
         }
