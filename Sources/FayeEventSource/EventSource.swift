@@ -272,19 +272,27 @@ public final class EventSource: Sendable {
 
     /// Runs `body` once the stream is closed (at once when it already is).
     package func whenGone(_ body: @escaping @Sendable () -> Void) {
-        // The promise is made only when there is something to wait for: a promise dropped
-        // without being completed is a leak (and a trap in debug builds).
-        let waiter = state.withLockedValue { state -> EventLoopPromise<EventSourceCloseEvent>? in
-            if state.closeEvent != nil { return nil }
+        switch closeWait() {
+        case .closed: body()
+        case .waiting(let event): event.whenComplete { _ in body() }
+        }
+    }
+
+    /// The close event, or a future of it registered with the stream. The promise is made only
+    /// when there is something to wait for: one dropped uncompleted would be a leak (and a trap
+    /// in debug builds).
+    private func closeWait() -> CloseWait {
+        state.withLockedValue { state in
+            if let event = state.closeEvent { return .closed(event) }
             let promise = eventLoop.makePromise(of: EventSourceCloseEvent.self)
             state.closeWaiters.append(promise)
-            return promise
+            return .waiting(promise.futureResult)
         }
-        if let waiter {
-            waiter.futureResult.whenComplete { _ in body() }
-        } else {
-            body()
-        }
+    }
+
+    private enum CloseWait {
+        case closed(EventSourceCloseEvent)
+        case waiting(EventLoopFuture<EventSourceCloseEvent>)
     }
 
     /// Drops the connection at once, discarding what is not written yet.
@@ -301,17 +309,10 @@ public final class EventSource: Sendable {
     /// - Returns: the close event.
     public func closed() async throws -> EventSourceCloseEvent {
         // Once closed, answer without the event loop: it may be shut down by now.
-        let promise = eventLoop.makePromise(of: EventSourceCloseEvent.self)
-        let known = state.withLockedValue { state -> EventSourceCloseEvent? in
-            if let event = state.closeEvent { return event }
-            state.closeWaiters.append(promise)
-            return nil
+        switch closeWait() {
+        case .closed(let event): return event
+        case .waiting(let event): return try await valueHonouringCancellation(of: event)
         }
-        if let known {
-            promise.succeed(known)
-            return known
-        }
-        return try await valueHonouringCancellation(of: promise.futureResult)
     }
 
     /// Closes (as ``close()``) and waits for the close event (see ``closed()``).
