@@ -149,7 +149,9 @@ IDENTITY_LINE = re.compile(r"(websocket|eventsource) from (?P<client>\S+) ")
 class PrintingReporter:
     """The standalone reporter: one line per check, in interop.py's format."""
 
-    def __init__(self):
+    def __init__(self, groups=None):
+        """`groups`: the table of expected checks (this module's GROUPS unless given)."""
+        self.groups = GROUPS if groups is None else groups
         self.results: dict[str, list[tuple[str, bool, str]]] = {}
 
     def report(self, key, check, ok, detail, seconds=0.0):
@@ -160,7 +162,7 @@ class PrintingReporter:
         """An expected check that did not report is a failure."""
         for key in keys:
             reported = {check for check, _, _ in self.results.get(key, [])}
-            for check in GROUPS[key][2]:
+            for check in self.groups[key][2]:
                 if check not in reported:
                     self.report(key, check, False, "did not run (no result reported)")
 
@@ -1388,25 +1390,34 @@ def main():
         else:
             runnable.append(key)
     work = Path(tempfile.mkdtemp(prefix="deploy-suite-"))
+    run_standalone("deploy", reporter, keys, work, arguments,
+                   lambda: run(reporter, Path(arguments.bin_dir), work, runnable))
+
+
+def run_standalone(name, reporter, keys, work, arguments, make_run):
+    """The end of a standalone run: `make_run()` (None: nothing can run) within
+    `arguments.timeout`, every expected check that did not report counted as failed, the work
+    directory removed unless something failed or `arguments.keep`, the counts printed; exits 1 on
+    any failure."""
     started = time.monotonic()
     timed_out = False
+    if make_run is not None:
+        async def bounded():
+            await asyncio.wait_for(make_run(), arguments.timeout)
 
-    async def bounded():
-        await asyncio.wait_for(run(reporter, Path(arguments.bin_dir), work, runnable), arguments.timeout)
-
-    try:
-        asyncio.run(bounded())
-    except asyncio.TimeoutError:
-        timed_out = True
-        print(f"FAIL deploy: the run went over its bound of {arguments.timeout:.0f} s", flush=True)
+        try:
+            asyncio.run(bounded())
+        except asyncio.TimeoutError:
+            timed_out = True
+            print(f"FAIL {name}: the run went over its bound of {arguments.timeout:.0f} s", flush=True)
     reporter.finish(keys)
     passed, failed = reporter.counts()
     failed += timed_out
     if failed or arguments.keep:
-        print(f"deploy: logs and configurations in {work}")
+        print(f"{name}: logs and configurations in {work}")
     else:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"deploy: {time.monotonic() - started:.1f} s")
+    print(f"{name}: {time.monotonic() - started:.1f} s")
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

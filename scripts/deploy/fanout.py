@@ -941,44 +941,17 @@ def main():
     except ImportError:
         raise SystemExit("fanout: Python websockets is missing: run with $(scripts/venv.sh --python)")
 
-    class Reporter(deploy.PrintingReporter):
-        def finish(self, keys):
-            for key in keys:
-                reported = {check for check, _, _ in self.results.get(key, [])}
-                for check in GROUPS[key][2]:
-                    if check not in reported:
-                        self.report(key, check, False, "did not run (no result reported)")
-
-    reporter = Reporter()
+    reporter = deploy.PrintingReporter(GROUPS)
     versions = {**detect_versions(), "haproxy": deploy.detect_versions()["haproxy"]}
     print(f"fanout: PostgreSQL {versions['postgresql'] or 'missing'}, HAProxy {versions['haproxy'] or 'missing'}",
           flush=True)
     missing = [name for name in GROUPS[FANOUT][3] if not versions.get(name)]
     work = Path(tempfile.mkdtemp(prefix="fanout-suite-"))
-    started = time.monotonic()
-    timed_out = False
     if missing:
         reporter.report(FANOUT, "peer present", False,
                         "; ".join(f"{name} missing ({MISSING_HINTS[name]})" for name in missing))
-    else:
-        async def bounded():
-            await asyncio.wait_for(run(reporter, Path(arguments.bin_dir), work), arguments.timeout)
-
-        try:
-            asyncio.run(bounded())
-        except asyncio.TimeoutError:
-            timed_out = True
-            print(f"FAIL fanout: the run went over its bound of {arguments.timeout:.0f} s", flush=True)
-    reporter.finish([FANOUT])
-    passed, failed = reporter.counts()
-    failed += timed_out
-    if failed or arguments.keep:
-        print(f"fanout: logs and configuration in {work}")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    print(f"fanout: {time.monotonic() - started:.1f} s")
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    deploy.run_standalone("fanout", reporter, [FANOUT], work, arguments,
+                          None if missing else lambda: run(reporter, Path(arguments.bin_dir), work))
 
 
 if __name__ == "__main__":
