@@ -236,6 +236,7 @@ let package = Package(
                 "FayeDemoSupport",
                 "FayeEventSource",
                 "FayeWebSocket",
+                "WebSocketDriver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -439,6 +440,13 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // The fan-out demo's own parsing (its PostgreSQL URL, the resume point), without the
+        // trait; the demo against a real PostgreSQL is scripts/deploy/fanout.py.
+        .testTarget(
+            name: "FanOutDemoTests",
+            dependencies: ["faye-fanout-demo"],
             swiftSettings: strictSettings
         ),
     ],

@@ -1,3 +1,5 @@
+import WebSocketDriver
+
 /// Where PostgreSQL is and whom to connect as, from a libpq-style URL:
 ///
 ///     postgres://[USER[:PASSWORD]@][HOST][:PORT][/DATABASE][?PARAMETER=VALUE&...]
@@ -131,37 +133,9 @@ struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
 
     /// `text` with its `%XX` escapes decoded; the result must be UTF-8.
     private static func decoded(_ text: Substring) throws(ParseError) -> String {
-        guard text.contains("%") else { return String(text) }
-        var bytes: [UInt8] = []
-        var utf8 = text.utf8[...]
-        while let byte = utf8.popFirst() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            let hex = utf8.prefix(2)
-            guard hex.count == 2, hex.allSatisfy(Self.isHexDigit),
-                let value = UInt8(String(decoding: hex, as: UTF8.self), radix: 16)
-            else {
-                throw ParseError(description: "a bad percent-escape in \(text)")
-            }
-            bytes.append(value)
-            utf8 = utf8.dropFirst(2)
+        guard let decoded = PercentDecoding.decode(text) else {
+            throw ParseError(description: "a bad percent-escape, or escapes that are not UTF-8, in \(text)")
         }
-        let result = String(decoding: bytes, as: UTF8.self)
-        guard result.utf8.elementsEqual(bytes) else {
-            throw ParseError(description: "percent-escapes that are not UTF-8 in \(text)")
-        }
-        return result
-    }
-
-    private static func isHexDigit(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
-            UInt8(ascii: "A")...UInt8(ascii: "F"):
-            return true
-        default:
-            return false
-        }
+        return decoded
     }
 }

@@ -122,9 +122,9 @@ public enum WebSocketURLError: Error, Hashable, Sendable, CustomStringConvertibl
 }
 
 /// Percent-decoding of URL components (RFC 3986 §2.1).
-enum PercentDecoding {
+package enum PercentDecoding {
     /// The decoded text, or `nil` for a bad escape or a result that is not UTF-8.
-    static func decode(_ text: Substring) -> String? {
+    package static func decode(_ text: Substring) -> String? {
         var bytes: [UInt8] = []
         var iterator = Array(text.utf8).makeIterator()
         while let byte = iterator.next() {
