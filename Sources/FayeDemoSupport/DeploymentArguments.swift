@@ -26,8 +26,11 @@ public struct DeploymentArguments: ParsableArguments {
         help: "Every connection from a trusted proxy starts with a PROXY v1/v2 header (HAProxy send-proxy[-v2]).")
     public var proxyProtocol = false
 
+    /// The options at their defaults (ArgumentParser sets them from the command line).
     public init() {}
 
+    /// Refuses an unparsable `--trust-proxy`, `--proxy-protocol` without it, and a drain delay
+    /// outside 0–3600 seconds.
     public func validate() throws {
         if let trustProxy {
             do {
