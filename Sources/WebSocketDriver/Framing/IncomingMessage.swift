@@ -37,7 +37,7 @@ struct IncomingMessage {
     }
 
     /// Appends `count` received bytes, unmasking them on the way; `false` if they make the text
-    /// invalid UTF-8.
+    /// invalid UTF-8. Text checked as it arrives is validated in the same pass as the copy.
     mutating func append(
         _ bytes: UnsafeRawPointer,
         count: Int,
@@ -48,45 +48,73 @@ struct IncomingMessage {
     ) -> Bool {
         let start = payload.count
         if start == 0 && wholeFrame && makesTextDirectly && count <= Self.directTextLimit {
-            // A whole small text message: unmasked into temporary memory on the stack, checked
-            // there, then copied once into the `String`; no array is allocated.
+            // A whole small text message: unmasked and checked into temporary memory on the
+            // stack, then copied once into the `String`; no array is allocated.
             return withUnsafeTemporaryAllocation(byteCount: count, alignment: 1) { scratch in
-                Masking.copy(from: bytes, into: scratch, key: maskingKey, offset: maskOffset)
-                let unmasked = UnsafeRawBufferPointer(scratch)
-                guard validator.validate(unmasked) else { return false }
+                guard let base = scratch.baseAddress else { return true }
+                guard
+                    validator.copyValidating(
+                        from: bytes, to: base, count: count, maskingKey: maskingKey, maskOffset: maskOffset)
+                else { return false }
                 if validator.isComplete {
-                    text = ValidatedText.string(unmasked, isASCII: validator.isASCII)
+                    text = ValidatedText.string(UnsafeRawBufferPointer(scratch), isASCII: validator.isASCII)
                 }
                 return true
             }
         }
         if start == 0 && wholeFrame {
-            // The common case: a whole unfragmented message in one read, copied and unmasked in
-            // one pass into an exactly sized buffer.
+            // The common case: a whole unfragmented message in one read, copied and unmasked (and
+            // validated, for text) in one pass into an exactly sized buffer.
+            var valid = true
             payload = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-                Masking.copy(
-                    from: bytes,
-                    into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[..<count])),
-                    key: maskingKey, offset: maskOffset)
+                if let destination = buffer.baseAddress {
+                    valid = copy(bytes, to: destination, count: count, maskingKey: maskingKey, maskOffset: maskOffset)
+                }
                 initialized = count
             }
-        } else {
-            if start == 0 && frameLength > count {
-                // A message arriving over several reads: room for its whole first frame at once
-                // (already checked against maxLength) instead of regrowing. Pages the peer never
-                // fills are not touched, so an announced length alone costs no resident memory.
-                payload.reserveCapacity(frameLength)
-            }
-            if let key = maskingKey {
+            return valid
+        }
+        if start == 0 && frameLength > count {
+            // A message arriving over several reads: room for its whole first frame at once
+            // (already checked against maxLength) instead of regrowing. Pages the peer never
+            // fills are not touched, so an announced length alone costs no resident memory.
+            payload.reserveCapacity(frameLength)
+        }
+        guard validatesAsItArrives else {
+            payload.append(
+                contentsOf: UnmaskedBytes(start: bytes, count: count, maskingKey: maskingKey, maskOffset: maskOffset))
+            return true
+        }
+        var valid = true
+        withUnsafeMutablePointer(to: &validator) { validator in
+            withUnsafeMutablePointer(to: &valid) { valid in
                 payload.append(
-                    contentsOf: UnmaskedBytes(start: bytes, count: count, maskingKey: key, maskOffset: maskOffset))
-            } else {
-                payload.append(contentsOf: UnsafeRawBufferPointer(start: bytes, count: count))
+                    contentsOf: UnmaskedBytes(
+                        start: bytes, count: count, maskingKey: maskingKey, maskOffset: maskOffset,
+                        validation: UnmaskedBytes.Validation(validator: validator, isValid: valid)))
             }
         }
-        guard validatesAsItArrives else { return true }
-        return payload.withUnsafeBytes { all in
-            validator.validate(UnsafeRawBufferPointer(rebasing: all[start..<(start + count)]))
+        return valid
+    }
+
+    /// Copies (unmasking) `count` bytes into fresh memory, validating them on the way when the
+    /// text is checked as it arrives; `false` if they are invalid (every byte is copied anyway).
+    private mutating func copy(
+        _ bytes: UnsafeRawPointer,
+        to destination: UnsafeMutableRawPointer,
+        count: Int,
+        maskingKey: UInt32?,
+        maskOffset: Int
+    ) -> Bool {
+        if validatesAsItArrives
+            && validator.copyValidating(
+                from: bytes, to: destination, count: count, maskingKey: maskingKey, maskOffset: maskOffset)
+        {
+            return true
         }
+        Masking.copy(
+            from: bytes, into: UnsafeMutableRawBufferPointer(start: destination, count: count), key: maskingKey,
+            offset: maskOffset)
+        return !validatesAsItArrives
     }
 }
