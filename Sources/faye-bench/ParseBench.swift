@@ -20,9 +20,12 @@ struct ParseBench {
         var size: Int
         var fragments: Int = 1
         var client: Bool = false
+        /// Text that is JSON records (``Payloads/json(count:seed:)``) instead of prose.
+        var json: Bool = false
 
         var name: String {
             var name = "\(text ? "text" : "binary") \(Size.label(size))"
+            if json { name += " json" }
             if fragments > 1 { name += " fragmented" }
             if client { name += " client" }
             return name
@@ -32,6 +35,7 @@ struct ParseBench {
     static var cases: [Case] {
         var cases = sizes.map { Case(text: false, size: $0) }
         cases += sizes.map { Case(text: true, size: $0) }
+        cases += sizes.map { Case(text: true, size: $0, json: true) }
         cases += sizes.dropFirst().map { Case(text: false, size: $0, fragments: 4) }
         cases += sizes.map { Case(text: false, size: $0, client: true) }
         return cases
@@ -54,8 +58,12 @@ struct ParseBench {
                     reference: result.reference * gigabytes, unit: "GB/s", higherIsBetter: true,
                     referenceName: reference))
         }
-        for size in Self.sizes where settings.includes("text \(Size.label(size))") {
-            measureTextShare(size: size, into: report)
+        for json in [false, true] {
+            for size in Self.sizes {
+                let item = Case(text: true, size: size, json: json)
+                guard settings.includes(item.name) else { continue }
+                measureTextShare(item, into: report)
+            }
         }
     }
 
@@ -74,10 +82,11 @@ struct ParseBench {
     /// public way to adopt a buffer, or to fill a string's storage, without validating the bytes
     /// again), likewise alternated with the binary parse (the `limit` table). The copy bounds
     /// the share: text ≤ copy ÷ (copy + binary) of the binary rate, even with validation free.
-    private func measureTextShare(size: Int, into report: Report) {
+    private func measureTextShare(_ item: Case, into report: Report) {
+        let size = item.size
         let binary = ourPass(Case(text: false, size: size))
-        let text = ourPass(Case(text: true, size: size))
-        let payload = Payloads.text(count: size)
+        let text = ourPass(item)
+        let payload = Self.payload(item)
         let copiesPerPass = max(1, (settings.quick ? 256 * 1024 : 8 * 1024 * 1024) / size)
         var delivered = 0
         let copy = {
@@ -112,12 +121,12 @@ struct ParseBench {
         guard delivered > 0 else { fatalError("no string was made") }
         report.add(
             BenchRow(
-                bench: "text", name: "text \(Size.label(size))", ours: shares.ours / 1e9,
+                bench: "text", name: item.name, ours: shares.ours / 1e9,
                 reference: shares.reference / 1e9, unit: "GB/s", higherIsBetter: true,
                 referenceName: "our binary parse"))
         report.add(
             BenchRow(
-                bench: "limit", name: "text \(Size.label(size)) String copy", ours: limits.ours / 1e9,
+                bench: "limit", name: "\(item.name) String copy", ours: limits.ours / 1e9,
                 reference: limits.reference / 1e9, unit: "GB/s", higherIsBetter: true,
                 referenceName: "our binary parse"))
     }
@@ -125,10 +134,16 @@ struct ParseBench {
     /// The frames of a case: one buffer of about 8 MiB (256 KiB with `--quick`), and the
     /// messages in it.
     private func frames(_ item: Case) -> (bytes: [UInt8], messages: Int) {
-        let payload = item.text ? Payloads.text(count: item.size) : Payloads.random(count: item.size)
+        let payload = Self.payload(item)
         return WireFrames.stream(
             payload: payload, opcode: item.text ? 1 : 2, fragments: item.fragments, masked: !item.client,
             totalBytes: settings.quick ? 256 * 1024 : 8 * 1024 * 1024)
+    }
+
+    /// The payload of every message of a case.
+    private static func payload(_ item: Case) -> [UInt8] {
+        guard item.text else { return Payloads.random(count: item.size) }
+        return item.json ? Payloads.json(count: item.size) : Payloads.text(count: item.size)
     }
 
     /// One pass of our parser over a case's frames, and the payload bytes it delivers.
