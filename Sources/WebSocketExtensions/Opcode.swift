@@ -12,33 +12,35 @@ public struct Opcode: RawRepresentable, Hashable, Sendable, CustomStringConverti
         self.rawValue = rawValue
     }
 
-    private init(uncheckedValue: UInt8) {
+    @usableFromInline
+    init(uncheckedValue: UInt8) {
         self.rawValue = uncheckedValue
     }
 
     /// Creates an opcode from the low four bits of a frame header byte.
+    @inlinable
     public init(headerByte: UInt8) {
         self.rawValue = headerByte & 0x0F
     }
 
     /// `0x0`: a continuation frame of a fragmented message.
-    public static let continuation = Opcode(uncheckedValue: 0x0)
+    @inlinable public static var continuation: Opcode { Opcode(uncheckedValue: 0x0) }
     /// `0x1`: a text frame (UTF-8 payload).
-    public static let text = Opcode(uncheckedValue: 0x1)
+    @inlinable public static var text: Opcode { Opcode(uncheckedValue: 0x1) }
     /// `0x2`: a binary frame.
-    public static let binary = Opcode(uncheckedValue: 0x2)
+    @inlinable public static var binary: Opcode { Opcode(uncheckedValue: 0x2) }
     /// `0x8`: a close frame.
-    public static let close = Opcode(uncheckedValue: 0x8)
+    @inlinable public static var close: Opcode { Opcode(uncheckedValue: 0x8) }
     /// `0x9`: a ping frame.
-    public static let ping = Opcode(uncheckedValue: 0x9)
+    @inlinable public static var ping: Opcode { Opcode(uncheckedValue: 0x9) }
     /// `0xA`: a pong frame.
-    public static let pong = Opcode(uncheckedValue: 0xA)
+    @inlinable public static var pong: Opcode { Opcode(uncheckedValue: 0xA) }
 
     /// Whether this is a control opcode (close, ping, pong, or a reserved control value).
-    public var isControl: Bool { rawValue & 0x08 != 0 }
+    @inlinable public var isControl: Bool { rawValue & 0x08 != 0 }
 
     /// Whether this opcode starts a data message (text or binary).
-    public var isData: Bool { rawValue == 0x1 || rawValue == 0x2 }
+    @inlinable public var isData: Bool { rawValue == 0x1 || rawValue == 0x2 }
 
     /// Whether RFC 6455 reserves this value for future use (`0x3`–`0x7`, `0xB`–`0xF`).
     public var isReserved: Bool {

@@ -316,7 +316,13 @@ final class HybiEngine {
                 if consumedBefore == 0 {
                     parsed = parseHeader(base + index, available: count - index)
                     switch parsed {
-                    case .complete(let header): index += header.size
+                    case .complete(let header):
+                        index += header.size
+                        if isWholeSmallMessage(header, available: count - index) {
+                            guard deliverWholeSmallMessage(header, base + index) else { return }
+                            index += header.payloadLength
+                            continue
+                        }
                     case .needMoreData:
                         partialHeader.append(
                             contentsOf: UnsafeRawBufferPointer(start: base + index, count: count - index))
@@ -356,6 +362,48 @@ final class HybiEngine {
                 }
                 if payloadRemaining == 0 { finishFrame() }
             }
+        }
+    }
+
+    /// Whether a frame is a whole small message already in the buffer that no extension
+    /// transforms: the common case for chat, telemetry and JSON APIs, delivered without
+    /// assembling it (``deliverWholeSmallMessage(_:_:)``).
+    private func isWholeSmallMessage(_ header: FrameHeader, available: Int) -> Bool {
+        header.isFinal && header.opcode.isData && !hasExtensions && header.payloadLength <= available
+            && header.payloadLength <= IncomingMessage.directTextLimit
+    }
+
+    /// Delivers a whole small message straight from the read buffer: unmasked (and validated,
+    /// for text) into temporary memory on the stack, then copied once into the `String` or the
+    /// byte array it is delivered as. No message is assembled, and the byte array is made from a
+    /// typed buffer, the one way the standard library allocates it without looking up its
+    /// generic metadata each time. `false` if the connection failed.
+    private func deliverWholeSmallMessage(_ header: FrameHeader, _ bytes: UnsafeRawPointer) -> Bool {
+        let count = header.payloadLength
+        let isText = header.opcode == .text
+        guard count > 0 else {
+            context.onMessage?(isText ? .text("") : .binary([]))
+            return true
+        }
+        let key = header.isMasked ? header.maskingKey : nil
+        return withUnsafeTemporaryAllocation(byteCount: count, alignment: 1) { scratch in
+            guard let destination = scratch.baseAddress else { return true }
+            let payload = UnsafeRawBufferPointer(scratch)
+            guard isText else {
+                Masking.copy(from: bytes, into: scratch, key: key, offset: 0)
+                context.onMessage?(.binary(Array(payload.assumingMemoryBound(to: UInt8.self))))
+                return true
+            }
+            var validator = UTF8Validator()
+            guard
+                validator.copyValidating(from: bytes, to: destination, count: count, maskingKey: key, maskOffset: 0),
+                validator.isComplete
+            else {
+                fail(.invalidUTF8)
+                return false
+            }
+            context.onMessage?(.text(ValidatedText.string(payload, isASCII: validator.isASCII)))
+            return true
         }
     }
 
