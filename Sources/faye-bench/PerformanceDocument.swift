@@ -105,6 +105,7 @@ struct PerformanceDocument {
         }
         targets += eventStreamTargets
         targets += http2Targets
+        targets += memoryBoundTargets
         return targets
     }
 
