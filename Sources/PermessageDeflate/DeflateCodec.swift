@@ -4,8 +4,10 @@ internal import WebSocketExtensions
 /// with the negotiated parameters.
 ///
 /// zlib streams are created on first use. A direction without context takeover releases its
-/// stream after every message; ``close()`` releases both, and the streams' own deinit frees
-/// anything left.
+/// stream after every message; ``releaseIdleState()`` ends the streams of an idle connection
+/// and keeps only their windows (exactly the bytes zlib holds, at most `2^windowBits` each),
+/// which prime the streams created for the next message, so context takeover loses nothing;
+/// ``close()`` releases everything, and the streams' own deinit frees anything left.
 ///
 /// A value stored inline in its session (one object per connection, not two); the
 /// configuration is one shared reference.
@@ -15,6 +17,8 @@ struct DeflateCodec {
     private var deflater: Deflater?
     private var inflater: Inflater?
     private var isClosed = false
+    /// The windows saved by ``releaseIdleState()`` while the streams are released.
+    private var saved = SavedWindows()
 
     /// How many compressor streams were created so far (observable by tests).
     private(set) var deflateStreamsCreated = 0
@@ -31,6 +35,10 @@ struct DeflateCodec {
 
     /// Whether a decompressor stream is allocated.
     var hasInflateStream: Bool { inflater != nil }
+
+    /// The bytes kept for context takeover while the streams are released (observable by tests
+    /// and measurements).
+    var savedWindowBytes: Int { saved.count }
 
     /// The arguments our compressor is created with. The window is the negotiated one, but at
     /// least 9, since zlib cannot deflate with 8 bits; when 8 was negotiated, the strategy is one
@@ -102,17 +110,39 @@ struct DeflateCodec {
         return inflated
     }
 
+    /// Ends the zlib streams between messages and keeps only their windows, so that an idle
+    /// connection holds a few KiB instead of zlib's full state; the next message creates a
+    /// stream primed with the saved window, and compresses or inflates exactly as if nothing had
+    /// been released.
+    ///
+    /// A stream whose window zlib cannot hand over (older than 1.2.9) is kept: releasing the
+    /// decompressor would lose the peer's context. Does nothing once closed.
+    mutating func releaseIdleState() {
+        guard !isClosed, ZlibStream.supportsWindowExport else { return }
+        let deflateWindow = try? deflater?.window()
+        let inflateWindow = try? inflater?.window()
+        guard deflateWindow != nil || inflateWindow != nil else { return }
+        // Both windows are saved before either stream is freed, in one allocation.
+        saved.store(deflate: deflateWindow, inflate: inflateWindow)
+        if deflateWindow != nil { deflater = nil }
+        if inflateWindow != nil { inflater = nil }
+    }
+
     /// Releases both zlib streams; later processing fails with
     /// ``PermessageDeflate/ProcessingError/sessionClosed``. Calling it again does nothing.
     mutating func close() {
         isClosed = true
         deflater = nil
         inflater = nil
+        saved.removeAll()
     }
 
     private mutating func activeDeflater() throws(PermessageDeflate.ProcessingError) -> Deflater {
         if let deflater { return deflater }
-        let created = try Deflater(settings: deflaterSettings)
+        let created = try Deflater(
+            settings: deflaterSettings, dictionary: saved.deflateWindow,
+            ownMapping: !parameters.outgoing.noContextTakeover)
+        saved.dropDeflateWindow()
         deflater = created
         deflateStreamsCreated += 1
         return created
@@ -121,7 +151,10 @@ struct DeflateCodec {
     private mutating func activeInflater() throws(Inflater.Failure) -> Inflater {
         if let inflater { return inflater }
         do {
-            let created = try Inflater(windowBits: inflateWindowBits)
+            let created = try Inflater(
+                windowBits: inflateWindowBits, dictionary: saved.inflateWindow,
+                ownMapping: !parameters.incoming.noContextTakeover)
+            saved.dropInflateWindow()
             inflater = created
             inflateStreamsCreated += 1
             return created

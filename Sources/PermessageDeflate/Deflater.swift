@@ -22,14 +22,27 @@ final class Deflater {
     /// The settings the stream was created with.
     let settings: Settings
     private let stream: UnsafeMutablePointer<z_stream>
+    /// The mapping that holds the stream's memory, when it has one of its own.
+    private let arena: ZlibArena?
 
-    /// Creates a compressor.
+    /// Creates a compressor, primed with `dictionary` (the window saved by ``window()`` before
+    /// an idle release) when it is not empty, so that the next message may refer back to it.
+    /// With `ownMapping`, zlib's memory comes from a ``ZlibArena`` (for a stream that lives
+    /// across messages), else from the heap.
     /// - Throws: ``PermessageDeflate/ProcessingError/zlibFailure(function:code:message:)`` if
     ///   zlib refuses the settings or cannot allocate the stream.
-    init(settings: Settings) throws(PermessageDeflate.ProcessingError) {
+    init(
+        settings: Settings, dictionary: ArraySlice<UInt8> = [], ownMapping: Bool = false
+    ) throws(PermessageDeflate.ProcessingError) {
         // The stream is only stored once initialised: a throw before every property is set
         // does not run deinit, so the failure path frees it here, exactly once.
         let stream = ZlibStream.allocate()
+        let arena =
+            ownMapping
+            ? ZlibArena.map(
+                capacity: ZlibArena.deflateCapacity(windowBits: settings.windowBits, memoryLevel: settings.memoryLevel))
+            : nil
+        arena?.install(on: stream)
         let status = deflateInit2_(
             stream,
             Int32(settings.level),
@@ -43,15 +56,52 @@ final class Deflater {
         guard status == Z_OK else {
             let message = ZlibStream.message(stream)
             ZlibStream.deallocate(stream)
+            arena?.unmap()
             throw .zlibFailure(function: "deflateInit2", code: status, message: message)
+        }
+        if !dictionary.isEmpty {
+            let status = dictionary.withUnsafeBufferPointer {
+                deflateSetDictionary(stream, $0.baseAddress, UInt32($0.count))
+            }
+            guard status == Z_OK else {
+                let message = ZlibStream.message(stream)
+                deflateEnd(stream)
+                ZlibStream.deallocate(stream)
+                arena?.unmap()
+                throw .zlibFailure(function: "deflateSetDictionary", code: status, message: message)
+            }
         }
         self.settings = settings
         self.stream = stream
+        self.arena = arena
     }
 
     deinit {
         deflateEnd(stream)
         ZlibStream.deallocate(stream)
+        arena?.unmap()
+    }
+
+    /// The bytes of the compressor's window: the last bytes compressed, at most the window size
+    /// and exactly as many as were ever compressed when fewer. Everything is flushed after each
+    /// message, so this is all the state that context takeover needs.
+    /// - Throws: ``PermessageDeflate/ProcessingError/zlibFailure(function:code:message:)`` if
+    ///   zlib refuses (its version is older than 1.2.9).
+    func window() throws(PermessageDeflate.ProcessingError) -> [UInt8] {
+        var length: UInt32 = 0
+        var status = deflateGetDictionary(stream, nil, &length)
+        guard status == Z_OK else {
+            throw .zlibFailure(function: "deflateGetDictionary", code: status, message: ZlibStream.message(stream))
+        }
+        let window = [UInt8](unsafeUninitializedCapacity: Int(length)) { buffer, count in
+            var copied: UInt32 = 0
+            status = deflateGetDictionary(stream, buffer.baseAddress, &copied)
+            count = status == Z_OK ? min(Int(copied), buffer.count) : 0
+        }
+        guard status == Z_OK, window.count == Int(length) else {
+            throw .zlibFailure(function: "deflateGetDictionary", code: status, message: ZlibStream.message(stream))
+        }
+        return window
     }
 
     /// Compresses one whole non-empty message and returns its RFC 7692 payload.

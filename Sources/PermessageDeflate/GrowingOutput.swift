@@ -17,12 +17,17 @@ enum GrowingOutput {
     /// - Parameters:
     ///   - initialCapacity: the first buffer size (at least 1, at most `maximumCapacity`).
     ///   - maximumCapacity: the largest buffer allowed.
+    ///   - directAbove: when set, a buffer of at least this many bytes grows straight to
+    ///     `maximumCapacity` rather than doubling. A buffer that large is mapped memory whose
+    ///     untouched pages cost nothing, so the output then costs what was written, without the
+    ///     intermediate buffers (and copies) that doubling makes.
     ///   - produce: writes into the free space it is given and says how much it wrote.
     /// - Returns: the bytes written and whether the producer finished (`false` when it still had
     ///   output once `maximumCapacity` bytes were written).
     static func collect<Failure: Error>(
         initialCapacity: Int,
         maximumCapacity: Int,
+        directAbove: Int? = nil,
         _ produce: (UnsafeMutableRawBufferPointer) throws(Failure) -> Step
     ) throws(Failure) -> (bytes: [UInt8], finished: Bool) {
         let maximum = max(1, maximumCapacity)
@@ -53,7 +58,11 @@ enum GrowingOutput {
             // Double, but go straight to the maximum rather than to a size above half of it: the
             // step that reaches the maximum then copies at most half of it, so a buffer that
             // ends at the maximum never costs much more than the maximum at any moment.
-            capacity = capacity > maximum / 4 ? maximum : capacity * 2
+            if let directAbove, capacity >= directAbove {
+                capacity = maximum
+            } else {
+                capacity = capacity > maximum / 4 ? maximum : capacity * 2
+            }
         }
     }
 }

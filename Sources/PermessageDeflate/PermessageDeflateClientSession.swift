@@ -39,6 +39,12 @@ final class PermessageDeflateClientSession: ClientExtensionSession {
         try codec.processOutgoing(message)
     }
 
+    /// Ends both zlib streams and keeps only their windows (see
+    /// ``DeflateCodec/releaseIdleState()``).
+    func releaseIdleState() {
+        codec.releaseIdleState()
+    }
+
     func close() {
         codec.close()
     }

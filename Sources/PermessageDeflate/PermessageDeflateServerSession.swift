@@ -28,6 +28,12 @@ final class PermessageDeflateServerSession: ServerExtensionSession {
         try codec.processOutgoing(message)
     }
 
+    /// Ends both zlib streams and keeps only their windows (see
+    /// ``DeflateCodec/releaseIdleState()``).
+    func releaseIdleState() {
+        codec.releaseIdleState()
+    }
+
     func close() {
         codec.close()
     }

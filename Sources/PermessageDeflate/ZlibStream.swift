@@ -26,6 +26,30 @@ enum ZlibStream {
         return String(cString: message)
     }
 
+    /// The oldest zlib that can hand a window over (`deflateGetDictionary` and
+    /// `inflateGetDictionary`), as (major, minor, revision).
+    static let windowExportVersion = (1, 2, 9)
+
+    /// Whether the zlib loaded at run time is at least ``windowExportVersion``. The build
+    /// already refuses older headers (`shim.h`); this guards against an older library loaded in
+    /// their place, in which case streams are never released while idle.
+    static let supportsWindowExport: Bool = {
+        guard let version = zlibVersion() else { return false }
+        return isAtLeastWindowExportVersion(String(cString: version))
+    }()
+
+    /// Whether a zlib version string such as `1.2.13` or `1.3.1.1-motley` is at least
+    /// ``windowExportVersion``.
+    static func isAtLeastWindowExportVersion(_ version: String) -> Bool {
+        let parts = version.split(separator: ".").map { part in Int(part.prefix { $0.isNumber }) ?? 0 }
+        let required = [windowExportVersion.0, windowExportVersion.1, windowExportVersion.2]
+        for (index, needed) in required.enumerated() {
+            let have = index < parts.count ? parts[index] : 0
+            if have != needed { return have > needed }
+        }
+        return true
+    }
+
     /// The size argument of the `*Init2_` functions.
     static var streamSize: Int32 { Int32(MemoryLayout<z_stream>.size) }
 

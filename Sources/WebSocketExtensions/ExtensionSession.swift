@@ -20,6 +20,19 @@ public protocol ExtensionSession: AnyObject {
 
     /// Releases the session's resources. The framework calls it exactly once.
     func close()
+
+    /// Gives back memory held only to process the next message faster, keeping whatever the
+    /// next message needs (a compressor's window, say), because the connection has been idle.
+    ///
+    /// Called between messages, on the connection's thread, any number of times; the session
+    /// must process later messages exactly as if it had not been called. The default does
+    /// nothing.
+    func releaseIdleState()
+}
+
+extension ExtensionSession {
+    /// Does nothing: a session without idle state has nothing to give back.
+    public func releaseIdleState() {}
 }
 
 /// A client-side session: makes the offer and accepts or refuses the server's response.

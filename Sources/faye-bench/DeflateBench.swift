@@ -71,6 +71,7 @@ struct DeflateBench {
                         higherIsBetter: false, referenceName: referenceName))
             }
         }
+        try IdleReleaseCostBench(settings: settings).run(into: report)
     }
 }
 

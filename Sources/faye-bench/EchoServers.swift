@@ -18,13 +18,17 @@ struct OurEchoServer: BenchServer {
     let server: FayeServer
     let port: Int
 
-    static func start(maxConnections: Int = 20_000) async throws -> OurEchoServer {
+    static func start(
+        maxConnections: Int = 20_000,
+        extensionIdleRelease: Duration? = WebSocketOptions.defaultExtensionIdleRelease
+    ) async throws -> OurEchoServer {
         var configuration = FayeServer.Configuration(host: "127.0.0.1", port: 0)
         configuration.threads = 1
         configuration.maxBodySize = 1024 * 1024
         configuration.maxConnections = maxConnections
         var options = WebSocketOptions()
         options.extensions = [PermessageDeflate()]
+        options.extensionIdleRelease = extensionIdleRelease
         let logger = Logger(label: "faye-bench") { _ in SwiftLogNoOpLogHandler() }
         let server = FayeServer(configuration: configuration, logger: logger) { [options] request in
             if request.isWebSocket {

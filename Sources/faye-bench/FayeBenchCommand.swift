@@ -10,7 +10,7 @@ struct FayeBenchCommand: AsyncParsableCommand {
         abstract: "Speed and memory of swift-faye against NIO's WebSocket stack, side by side in one run.",
         subcommands: [
             ParseCommand.self, FrameCommand.self, DeflateCommand.self, EchoCommand.self, HostsCommand.self,
-            IdleCommand.self, EventStreamCommand.self, HTTP2Command.self,
+            IdleCommand.self, EventStreamCommand.self, HTTP2Command.self, BombCommand.self,
             AllCommand.self, IdleProbeCommand.self,
         ]
     )
@@ -160,6 +160,19 @@ struct HTTP2Command: AsyncParsableCommand {
     }
 }
 
+struct BombCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bomb",
+        abstract: "Server memory while a peer sends a decompression bomb or an endless message, and after it.")
+    @OptionGroup var options: BenchOptions
+
+    func run() async throws {
+        let report = Report(json: options.json)
+        try BombBench(settings: options.settings).run(into: report)
+        report.printTables()
+    }
+}
+
 struct AllCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "all",
@@ -183,6 +196,7 @@ struct AllCommand: AsyncParsableCommand {
         try IdleBench(settings: settings, connections: nil).run(into: report)
         try await EventStreamBench(settings: settings).run(into: report)
         try await HTTP2Bench(settings: settings).run(into: report)
+        try BombBench(settings: settings).run(into: report)
         report.printTables()
         if let writeDocs {
             let elapsed = ContinuousClock.now - started

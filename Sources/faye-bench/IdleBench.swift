@@ -1,4 +1,5 @@
 import ArgumentParser
+import FayeWebSocket
 import NIOCore
 import NIOPosix
 
@@ -30,6 +31,7 @@ struct IdleBench {
                     bench: "idle", name: name, ours: rates.ours, reference: rates.reference,
                     unit: "bytes per connection", higherIsBetter: false, referenceName: "NIO echo server"))
         }
+        try CompressedIdleBench(settings: settings, connections: connections).run(into: report)
     }
 }
 
@@ -226,10 +228,15 @@ struct IdleProbeCommand: AsyncParsableCommand {
     @Option(help: "ours or nio")
     var server: String
 
+    @Flag(help: "Our server without the extensions' idle release.")
+    var noExtensionIdleRelease = false
+
     func run() async throws {
         let running: any BenchServer
         switch server {
-        case "ours": running = try await OurEchoServer.start()
+        case "ours":
+            running = try await OurEchoServer.start(
+                extensionIdleRelease: noExtensionIdleRelease ? nil : WebSocketOptions.defaultExtensionIdleRelease)
         case "nio": running = try await NIOEchoServer.start()
         default: throw ValidationError("--server must be ours or nio")
         }

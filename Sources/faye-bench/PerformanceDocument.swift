@@ -83,6 +83,7 @@ struct PerformanceDocument {
         }
         targets += eventStreamTargets
         targets += http2Targets
+        targets += memoryBoundTargets
         return targets
     }
 
@@ -338,6 +339,19 @@ struct PerformanceDocument {
           connection = growth ÷ connections (after 100 warm-up connections). `deflate`: the
           client offered permessage-deflate and our server negotiated it (idle, so no zlib stream
           exists yet).
+        - **compressed idle**: as idle, with 2,000 clients that negotiate permessage-deflate and
+          each exchange one 1 KiB JSON-like text message compressed both ways (so both zlib
+          streams exist), then idle; read twice the idle release period plus 0.5 s after the
+          last connection. The reference is the same server with `extensionIdleRelease` off.
+        - **bomb**: the server alone in a child process (`faye-bench idle-probe`, default
+          `maxLength` 64 MiB − 1); per repetition a fresh probe, a warm-up exchange, one
+          unmeasured bomb (so glibc's `mmap` threshold has been raised, as in a server that has
+          been attacked before), then each case: baseline `VmRSS` after `malloc_trim(0)`, the
+          peak reset through `/proc/PID/clear_refs`, the attack, the peak `VmHWM`, then `VmRSS`
+          0.3 s after the connection ended (before and after `malloc_trim(0)`).
+        - **idle release**: server and client sessions in this process, text messages with full
+          32 KiB windows, both sessions released before every message (every message pays the
+          restore) against never released.
 
         ## Notes on the targets
 

@@ -24,6 +24,12 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var closeParameters: CloseEvent?
     private var closeTimer: Scheduled<Void>?
     private var pingTask: Scheduled<Void>?
+    /// Runs while extensions hold state: releases it once a period passed without messages.
+    private var idleReleaseTimer: Scheduled<Void>?
+    /// Whether a message was sent or received since the idle release timer last fired.
+    private var activeSinceIdleCheck = false
+    /// Whether the connection negotiated extensions and releases their idle state.
+    private var releasesIdleState = false
     private var pongTimers: [UInt64: Scheduled<Void>] = [:]
     private var pingCounter: UInt64 = 0
     private var finalized = false
@@ -128,6 +134,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         pendingWriteCompletions += awaitingOpen
         awaitingOpen = []
         startPinging()
+        releasesIdleState = socket.options.extensionIdleRelease != nil && !driver.extensions.isEmpty
         socket.dispatch(\.open, ())
         for waiter in waiters { waiter.succeed() }
     }
@@ -149,6 +156,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     fileprivate func driverMessage(_ message: WebSocketMessage) {
         metrics?.messageReceived(payloadBytes: message.payloadCount)
+        if releasesIdleState { noteExtensionActivity() }
         // Delivered only while open (checked under the same lock as the delivery).
         if !socket.deliver(message) { readingPaused = true }
     }
@@ -204,6 +212,8 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         finalized = true
         closeTimer?.cancel()
         pingTask?.cancel()
+        idleReleaseTimer?.cancel()
+        idleReleaseTimer = nil
         for timer in pongTimers.values { timer.cancel() }
         pongTimers = [:]
         driver.transportClosed()
@@ -292,6 +302,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         metrics?.messageSent(payloadBytes: message.payloadCount)
+        if releasesIdleState { noteExtensionActivity() }
         guard opened else {
             // Held by the driver until the open: complete once its bytes are written.
             if let promise { awaitingOpen.append(promise) }
@@ -403,6 +414,36 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 .bufferedAmountExceeded(limit: limit),
                 message: "The peer does not read: bufferedAmount exceeded \(limit) bytes"))
         beginClose(CloseEvent(code: .policyViolation), immediately: true)
+    }
+
+    // MARK: - Idle release
+
+    /// A message went through the extensions: the idle release timer runs (started if it was
+    /// not), and its next firing sees the activity.
+    private func noteExtensionActivity() {
+        activeSinceIdleCheck = true
+        guard idleReleaseTimer == nil else { return }
+        scheduleIdleCheck()
+    }
+
+    private func scheduleIdleCheck() {
+        guard let interval = socket.options.extensionIdleRelease, let context, !finalized else { return }
+        idleReleaseTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(interval)) {
+            self.idleCheck()
+        }
+    }
+
+    /// Fires one period after the timer started: a connection with no message since then
+    /// releases its extensions' state and stops the timer (the next message starts it again).
+    private func idleCheck() {
+        idleReleaseTimer = nil
+        guard !finalized else { return }
+        if activeSinceIdleCheck {
+            activeSinceIdleCheck = false
+            scheduleIdleCheck()
+        } else {
+            driver.releaseIdleState()
+        }
     }
 
     // MARK: - Keep-alive

@@ -17,6 +17,7 @@ public struct WebSocketOptions: Sendable {
         var messageBufferLimit: Int = 64
         var bufferedAmountHighWaterMark: Int = 16 << 20
         var maxBufferedAmount: Int? = 256 << 20
+        var extensionIdleRelease: Duration? = WebSocketOptions.defaultExtensionIdleRelease
     }
 
     /// The shared values and the driver options made from them (once, not per connection).
@@ -119,6 +120,26 @@ public struct WebSocketOptions: Sendable {
     public var maxBufferedAmount: Int? {
         get { storage.values.maxBufferedAmount }
         set { mutate { $0.maxBufferedAmount = newValue } }
+    }
+
+    /// The default ``extensionIdleRelease``: 5 seconds.
+    ///
+    /// Restoring released permessage-deflate streams costs the next message about 100 µs with
+    /// full 32 KiB windows (measured by `faye-bench deflate`, see `Docs/PermessageDeflate.md`);
+    /// once per 5 idle seconds at most, that is a negligible share of a connection's work, while
+    /// the memory saved (about 35 KiB for a connection that exchanged one 1 KiB message, more for
+    /// busier ones) is kept for the rest of the idle time.
+    public static let defaultExtensionIdleRelease: Duration = .seconds(5)
+
+    /// After how long without a message, sent or received, the negotiated extensions give back
+    /// the memory they hold only to go faster (``Driver/releaseIdleState()``): permessage-deflate
+    /// ends its zlib streams and keeps only their windows, so an idle connection costs a few KiB
+    /// instead of tens, and context takeover loses nothing. The release happens between one and
+    /// two such periods after the last message; the next message restores the state. `nil`:
+    /// never. Default ``defaultExtensionIdleRelease``.
+    public var extensionIdleRelease: Duration? {
+        get { storage.values.extensionIdleRelease }
+        set { mutate { $0.extensionIdleRelease = newValue } }
     }
 
     /// Creates options with the defaults.

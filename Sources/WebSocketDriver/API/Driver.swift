@@ -416,6 +416,26 @@ public final class Driver {
         }
     }
 
+    /// Lets the negotiated extensions give back memory they hold only to process the next
+    /// message faster, because the connection has been idle: permessage-deflate ends its zlib
+    /// streams and keeps only their windows, so context takeover loses nothing.
+    ///
+    /// Call it between messages from the thread that drives the connection, for example from an
+    /// idle timer (FayeWebSocket does, see `WebSocketOptions.extensionIdleRelease`). It never
+    /// changes what is sent or received; it does nothing before the open, after the close, or
+    /// without extensions.
+    public func releaseIdleState() {
+        engine?.releaseIdleState()
+    }
+
+    /// The capacity of the buffer assembling an incoming message (0 when none), for tests of
+    /// its bound.
+    var assemblyCapacity: Int {
+        if let server = engine as? HybiServerEngine { return server.connection.assemblyCapacity }
+        if let client = engine as? HybiClientEngine { return client.connection.assemblyCapacity }
+        return 0
+    }
+
     // MARK: - Output
 
     /// Sends the handshake: a server's response (or its refusal), a client's request.

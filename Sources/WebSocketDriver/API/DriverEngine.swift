@@ -16,6 +16,13 @@ protocol DriverEngine: AnyObject {
     func transportClosed()
     /// Takes new headers and extensions, before the handshake is sent.
     func update(options: DriverOptions)
+    /// Lets the negotiated extensions give back idle state (hybi only).
+    func releaseIdleState()
+}
+
+extension DriverEngine {
+    /// Nothing to release: the engine negotiates no extensions.
+    func releaseIdleState() {}
 }
 
 /// The hybi-13 server engine for a request that is already parsed: it writes the handshake's
@@ -97,6 +104,7 @@ final class HybiServerEngine: DriverEngine {
     func close(code: CloseCode, reason: [UInt8]) -> Bool { connection.close(code: code, reason: reason) }
     func sendFrame(_ frame: Frame) -> Bool { connection.sendFrame(frame) }
     func transportClosed() { connection.transportClosed() }
+    func releaseIdleState() { connection.releaseIdleState() }
     func update(options: DriverOptions) { self.options = options }
 }
 
@@ -238,6 +246,7 @@ final class HybiClientEngine: DriverEngine {
         negotiation = nil
         connection.transportClosed()
     }
+    func releaseIdleState() { connection.releaseIdleState() }
     func update(options: DriverOptions) {
         self.options = options
         handshake.headers = options.headers

@@ -9,6 +9,8 @@ struct IncomingMessage {
     /// Whether a text message that arrives whole may go straight to a `String` (no extension
     /// needs its bytes), skipping the byte array.
     let makesTextDirectly: Bool
+    /// The most bytes the message may hold (`maxLength`): its buffer never reserves more.
+    let capacityLimit: Int
     private(set) var payload: [UInt8] = []
     private(set) var validator = UTF8Validator()
     /// The message as text, when it was made directly from the read buffer.
@@ -19,14 +21,51 @@ struct IncomingMessage {
     /// the payload array, whose allocation is then a small part of the cost.
     static let directTextLimit = 1024
 
-    /// - Parameter extensionsActive: whether negotiated extensions may transform the message
+    /// Up to this many bytes a message assembled from several frames or reads grows
+    /// geometrically; past it, the buffer is reserved at ``capacityLimit`` at once. Such a
+    /// buffer is mapped memory whose untouched pages cost nothing, so a message that stops
+    /// short (or an attacker that never finishes one) costs the bytes received, never a
+    /// doubled buffer or the copy that doubling makes.
+    static let geometricGrowthLimit = 1 << 20
+
+    /// - Parameters:
+    ///   - extensionsActive: whether negotiated extensions may transform the message
     ///   (then it is always assembled as bytes and handed to them).
-    init(opcode: Opcode, reservedBits: ReservedBits, extensionsActive: Bool) {
+    ///   - capacityLimit: the largest message allowed, in bytes (`maxLength`).
+    init(opcode: Opcode, reservedBits: ReservedBits, extensionsActive: Bool, capacityLimit: Int) {
         self.opcode = opcode
+        self.capacityLimit = max(0, capacityLimit)
         self.reservedBits = reservedBits
         // Reserved bits mean an extension transformed the payload: check what it produces.
         self.validatesAsItArrives = opcode == .text && reservedBits.isEmpty
         self.makesTextDirectly = validatesAsItArrives && !extensionsActive
+    }
+
+    /// The buffer's capacity, for tests of the bound.
+    var payloadCapacity: Int { payload.capacity }
+
+    /// The largest limit reserved at once (256 MiB): a larger `maxLength` could ask the system
+    /// for more address space than it grants, so such messages keep doubling.
+    static let directReservationLimit = 256 << 20
+
+    /// Makes room for `needed` bytes, knowing that the frames so far announce `announced`:
+    /// exactly that once the final frame has announced it; before, the announced length while
+    /// it is small, doubling while the message stays under ``geometricGrowthLimit``, then
+    /// ``capacityLimit`` at once (doubling on when the limit is above
+    /// ``directReservationLimit``); never more than the limit.
+    private mutating func reserve(needed: Int, announced: Int, isFinal: Bool) {
+        guard payload.capacity < needed else { return }
+        if isFinal {
+            payload.reserveCapacity(announced)
+            return
+        }
+        let doubled = payload.capacity > Int.max / 2 ? Int.max : payload.capacity * 2
+        var capacity = max(announced, min(doubled, Self.geometricGrowthLimit))
+        if capacity > Self.geometricGrowthLimit {
+            capacity =
+                capacityLimit <= Self.directReservationLimit ? capacityLimit : max(announced, doubled)
+        }
+        payload.reserveCapacity(max(needed, min(capacity, capacityLimit)))
     }
 
     /// Moves the payload out (leaving it empty), without copying or retaining it.
@@ -44,7 +83,8 @@ struct IncomingMessage {
         maskingKey: UInt32?,
         maskOffset: Int,
         wholeFrame: Bool,
-        frameLength: Int
+        frameLength: Int,
+        finalFrame: Bool
     ) -> Bool {
         let start = payload.count
         if start == 0 && wholeFrame && makesTextDirectly && count <= Self.directTextLimit {
@@ -74,12 +114,9 @@ struct IncomingMessage {
             }
             return valid
         }
-        if start == 0 && frameLength > count {
-            // A message arriving over several reads: room for its whole first frame at once
-            // (already checked against maxLength) instead of regrowing. Pages the peer never
-            // fills are not touched, so an announced length alone costs no resident memory.
-            payload.reserveCapacity(frameLength)
-        }
+        // The frame's remaining bytes were checked against maxLength with its header.
+        let announced = start - maskOffset + frameLength
+        reserve(needed: start + count, announced: max(start + count, announced), isFinal: finalFrame)
         guard validatesAsItArrives else {
             payload.append(
                 contentsOf: UnmaskedBytes(start: bytes, count: count, maskingKey: maskingKey, maskOffset: maskOffset))

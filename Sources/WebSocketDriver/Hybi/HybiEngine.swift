@@ -104,8 +104,15 @@ final class HybiEngine {
         guard state != .closed else { return }
         stopped = true
         state = .closed
+        releaseInput()
         pipeline.close()
         context.onClose?(CloseEvent(code: .abnormalClosure, reason: ""))
+    }
+
+    /// Lets the extensions give back idle state, while open or closing.
+    func releaseIdleState() {
+        guard state == .open || state == .closing else { return }
+        pipeline.releaseIdleState()
     }
 
     // MARK: - Sending
@@ -435,7 +442,8 @@ final class HybiEngine {
                 message = IncomingMessage(
                     opcode: header.opcode,
                     reservedBits: header.reservedBits,
-                    extensionsActive: hasExtensions
+                    extensionsActive: hasExtensions,
+                    capacityLimit: maxLength
                 )
                 messageWireLength = 0
             }
@@ -469,7 +477,8 @@ final class HybiEngine {
                 maskingKey: header.isMasked ? header.maskingKey : nil,
                 maskOffset: maskOffset,
                 wholeFrame: count == header.payloadLength && header.isFinal,
-                frameLength: header.payloadLength
+                frameLength: header.payloadLength,
+                finalFrame: header.isFinal
             )
         else { return false }
         maskOffset += count
@@ -555,6 +564,7 @@ final class HybiEngine {
         if state == .open { writeClose(code: code, reason: reason) }
         stopped = true
         state = .closed
+        releaseInput()
         pipeline.close()
         context.onClose?(CloseEvent(code: code, reason: String(decoding: reason, as: UTF8.self)))
     }
@@ -589,8 +599,22 @@ final class HybiEngine {
         }
         state = .closed
         pendingSends = []
-        message = nil
+        releaseInput()
         pipeline.close()
         context.fail(error)
     }
+
+    /// Once nothing more is parsed: drops everything the peer sent that is still held (the
+    /// message being assembled, a partial header, held input), so a closed or failed
+    /// connection keeps none of it.
+    private func releaseInput() {
+        message = nil
+        messageWireLength = 0
+        partialHeader = []
+        heldInput = []
+        controlPayload = []
+    }
+
+    /// The capacity of the message being assembled (0 when none), for tests of the bound.
+    var assemblyCapacity: Int { message?.payloadCapacity ?? 0 }
 }
