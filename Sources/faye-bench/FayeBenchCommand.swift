@@ -11,6 +11,7 @@ struct FayeBenchCommand: AsyncParsableCommand {
         subcommands: [
             ParseCommand.self, FrameCommand.self, DeflateCommand.self, EchoCommand.self, HostsCommand.self,
             IdleCommand.self, EventStreamCommand.self, HTTP2Command.self,
+            PeersCommand.self,
             AllCommand.self, IdleProbeCommand.self,
         ]
     )
@@ -179,6 +180,7 @@ struct AllCommand: AsyncParsableCommand {
         FrameBench(settings: settings).run(into: report)
         try DeflateBench(settings: settings).run(into: report)
         try await EchoBench(settings: settings).run(into: report)
+        try await PeersBench(settings: settings).run(into: report)
         try await HostBench(settings: settings).run(into: report)
         try IdleBench(settings: settings, connections: nil).run(into: report)
         try await EventStreamBench(settings: settings).run(into: report)

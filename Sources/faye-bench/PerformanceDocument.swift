@@ -105,6 +105,7 @@ struct PerformanceDocument {
         }
         targets += eventStreamTargets
         targets += http2Targets
+        targets += fieldTargets
         return targets
     }
 
@@ -239,6 +240,7 @@ struct PerformanceDocument {
         for table in Table.group(rows) {
             text += "### " + table.markdown + "\n"
         }
+        text += fieldSection
         text += Self.explanations
         return text
     }
