@@ -9,8 +9,9 @@ import NIOPosix
 /// generator (``LoadRun``, our client driver) runs in this process on an event loop thread
 /// pinned to another core. Each repetition runs every server once, starting with a different
 /// server each time; the figures are medians. Beside msgs/s, each server's CPU time over the
-/// measured window (user + system, the whole process) per echoed message: at 100 × 8 the
-/// server's core is the limit, so this is what a faster server has to lower.
+/// measured window (user + system, every thread) per echoed message: when the load generator
+/// rather than the server's core is the limit, msgs/s is the same for every fast server and
+/// this is the figure that still tells them apart.
 struct PeersBench {
     let settings: BenchSettings
     /// Where `c-echo.c`, `gorilla-echo/main.go` and `ws-echo.js` are.

@@ -3,9 +3,9 @@
 #endif
 
 /// CPU time over the load generator's measured window: the server process's (every thread,
-/// from `/proc/PID/stat`) and the load generator thread's own, read as the window opens and as
-/// it closes (``LoadRun/windowObserver``). It runs on the load generator's loop thread and is
-/// confined to it.
+/// ``PinnedServerProcess/cpuSeconds(pid:)``) and the load generator thread's own, read as the
+/// window opens and as it closes (``LoadRun/windowObserver``). It runs on the load generator's
+/// loop thread and is confined to it.
 final class ServerCPUWindow: @unchecked Sendable {
     /// What the window cost.
     struct Usage: Sendable {
