@@ -43,7 +43,8 @@ enum ExternalCommand {
         let text = String(decoding: output, as: UTF8.self)
         // WIFEXITED and WEXITSTATUS are macros: exited normally when the low 7 bits are 0.
         guard status & 0x7F == 0, (status >> 8) & 0xFF == 0 else {
-            throw BenchError("`\(arguments.joined(separator: " "))` failed (status \(status)):\n\(text)")
+            let how = status & 0x7F == 0 ? "exit status \((status >> 8) & 0xFF)" : "signal \(status & 0x7F)"
+            throw BenchError("`\(arguments.joined(separator: " "))` failed (\(how)):\n\(text)")
         }
         return text
     }
