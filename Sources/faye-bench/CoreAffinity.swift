@@ -6,7 +6,7 @@
 struct CorePlan: Sendable, CustomStringConvertible {
     /// The core every measured server process is pinned to.
     var server: Int
-    /// The core the load generator's event loop thread is pinned to.
+    /// The core the load generator process is pinned to.
     var load: Int
 
     /// The first two cores this process may run on: load on the first, servers on the second.
@@ -25,8 +25,8 @@ struct CorePlan: Sendable, CustomStringConvertible {
     }
 }
 
-/// The Linux CPU affinity calls, on a bit set of `setBytes` bytes (glibc's `cpu_set_t` size;
-/// its macros and these `_GNU_SOURCE` functions are not imported into Swift).
+/// The Linux CPU affinity call, on a bit set of `setBytes` bytes (glibc's `cpu_set_t` size;
+/// its macros and this `_GNU_SOURCE` function are not imported into Swift).
 enum CoreAffinity {
     static let setBytes = 128
 
@@ -38,21 +38,8 @@ enum CoreAffinity {
         }
         return (0..<(setBytes * 8)).filter { set[$0 / 8] & (1 << UInt8($0 % 8)) != 0 }
     }
-
-    /// Pins the calling thread to `core` (threads it creates afterwards inherit the pinning).
-    static func pinCurrentThread(to core: Int) throws {
-        guard core >= 0, core < setBytes * 8 else { throw BenchError("core \(core) is out of range") }
-        var set = [UInt8](repeating: 0, count: setBytes)
-        set[core / 8] |= 1 << UInt8(core % 8)
-        guard schedSetAffinity(0, setBytes, &set) == 0 else {
-            throw BenchError("sched_setaffinity to core \(core) failed: errno \(errno)")
-        }
-    }
 }
 
-/// glibc's `sched_getaffinity` and `sched_setaffinity` (declared only under `_GNU_SOURCE`).
+/// glibc's `sched_getaffinity` (declared only under `_GNU_SOURCE`).
 @_silgen_name("sched_getaffinity")
 private func schedGetAffinity(_ pid: pid_t, _ size: Int, _ mask: UnsafeMutablePointer<UInt8>) -> Int32
-
-@_silgen_name("sched_setaffinity")
-private func schedSetAffinity(_ pid: pid_t, _ size: Int, _ mask: UnsafePointer<UInt8>) -> Int32

@@ -180,7 +180,7 @@ struct AllCommand: AsyncParsableCommand {
         FrameBench(settings: settings).run(into: report)
         try DeflateBench(settings: settings).run(into: report)
         try await EchoBench(settings: settings).run(into: report)
-        try await PeersBench(settings: settings).run(into: report)
+        try PeersBench(settings: settings).run(into: report)
         try await HostBench(settings: settings).run(into: report)
         try IdleBench(settings: settings, connections: nil).run(into: report)
         try await EventStreamBench(settings: settings).run(into: report)

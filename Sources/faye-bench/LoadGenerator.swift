@@ -31,8 +31,6 @@ final class LoadRun: @unchecked Sendable {
     var failure: String?
     var openPromise: EventLoopPromise<Void>
     var channels: [any Channel] = []
-    /// Called on the loop as the measured window opens (`true`) and closes (`false`).
-    var windowObserver: ((_ opening: Bool) -> Void)?
 
     init(port: Int, connections: Int, inFlight: Int, message: WebSocketMessage, deflate: Bool, loop: any EventLoop) {
         self.port = port
@@ -65,13 +63,11 @@ final class LoadRun: @unchecked Sendable {
                 self.measuring = true
                 self.completed = 0
                 self.latencies.removeAll(keepingCapacity: true)
-                self.windowObserver?(true)
             }.futureResult.get()
             let start = Measure.nanoseconds()
             let count = try await loop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
                 self.measuring = false
                 self.stopped = true
-                self.windowObserver?(false)
                 return self.completed
             }.futureResult.get()
             let elapsed = Double(Measure.nanoseconds() - start) / 1e9

@@ -5,7 +5,7 @@ struct PeersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peers",
         abstract:
-            "Echo against raw NIO, Go gorilla/websocket, node ws and a minimal C server, each a process pinned to one core."
+            "Echo against raw NIO, Go gorilla/websocket, node ws and a minimal C server, each a process pinned to one core, loaded by a C client pinned to another."
     )
     @OptionGroup var options: BenchOptions
 
@@ -20,7 +20,7 @@ struct PeersCommand: AsyncParsableCommand {
         let report = Report(json: options.json)
         var bench = PeersBench(settings: options.settings)
         if let peersDirectory { bench.sourceDirectory = peersDirectory }
-        try await bench.run(into: report)
+        try bench.run(into: report)
         report.printTables()
     }
 }

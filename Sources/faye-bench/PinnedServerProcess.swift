@@ -89,44 +89,6 @@ final class PinnedServerProcess {
         stopProcess()
     }
 
-    /// CPU time of the whole process (every thread, user and system) so far, in seconds: the
-    /// sum of its threads' run time from `/proc/PID/task/*/schedstat` (nanoseconds), or, where
-    /// the kernel has no schedstat, utime + stime from `/proc/PID/stat` (clock ticks, too
-    /// coarse for short windows: 10 ms each).
-    static func cpuSeconds(pid: pid_t) throws -> Double {
-        if let seconds = threadRunTime(pid: pid) { return seconds }
-        guard let text = MachineState.readFile("/proc/\(pid)/stat"),
-            let close = text.lastIndex(of: ")")
-        else { throw BenchError("cannot read /proc/\(pid)/stat") }
-        // After the command's closing parenthesis: state (field 3) ... utime (14), stime (15).
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else {
-            throw BenchError("unexpected /proc/\(pid)/stat")
-        }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
-
-    /// The sum of the first field (time on a CPU, ns) of every thread's schedstat; nil when
-    /// there is none. A thread that exits while being listed is skipped (the servers' threads
-    /// live as long as they do).
-    private static func threadRunTime(pid: pid_t) -> Double? {
-        guard let directory = opendir("/proc/\(pid)/task") else { return nil }
-        defer { closedir(directory) }
-        var nanoseconds: UInt64 = 0
-        var threads = 0
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard let tid = Int(name) else { continue }  // "." and ".."
-            guard let text = MachineState.readFile("/proc/\(pid)/task/\(tid)/schedstat") else { continue }
-            guard let first = text.split(separator: " ").first, let value = UInt64(first) else { return nil }
-            nanoseconds += value
-            threads += 1
-        }
-        return threads > 0 ? Double(nanoseconds) / 1e9 : nil
-    }
-
     private func stopProcess() {
         guard running else { return }
         running = false
