@@ -17,6 +17,14 @@ extension PerformanceDocument {
         return server == .ours ? rate.ours * cpu.ours / 1e9 : rate.reference * cpu.reference / 1e9
     }
 
+    /// The share of the window `server`'s threads were on a CPU or waiting on a run queue in
+    /// `item` (a median, in %), when the kernel reported it.
+    private func serverRunnable(_ item: EchoBench.Case, _ server: PeerServer) -> Double? {
+        let peer = server == .ours ? PeerServer.c : server
+        guard let row = fieldRow(item, peer, PeersBench.runnableUnit) else { return nil }
+        return server == .ours ? row.ours : row.reference
+    }
+
     /// The C ceiling at 32 B, 100 × 8, and staying ahead of the field in every case.
     var fieldTargets: [Target] {
         var targets: [Target] = []
@@ -25,12 +33,17 @@ extension PerformanceDocument {
         if let row = fieldRow(ceilingCase, .c, "msgs/s") {
             var measured =
                 "\(Format.ratio(row.ratio)) (\(Format.figure(row.ours)) vs \(Format.figure(row.reference)) msgs/s)"
-            // The ratio says something about the servers only when the C server's core was the
-            // limit; otherwise it is the load generator's (or the machine's) ceiling for both.
+            // The ratio says something about the servers only when the C server had its core to
+            // itself and used it all; otherwise the load generator or other work on the machine
+            // set the figure for both.
             if let busy = serverBusy(ceilingCase, .c), busy < 0.9 {
+                let runnable = serverRunnable(ceilingCase, .c).map {
+                    " (on its CPU or waiting for it \(Format.fixed($0, decimals: 0)) % of the time)"
+                }
                 measured +=
-                    "; not judged: the C server's core was \(Format.fixed(busy * 100, decimals: 0)) % busy, so "
-                    + "the load generator, not the server, set this figure (see the CPU target)"
+                    "; not judged: the C server's core was \(Format.fixed(busy * 100, decimals: 0)) % busy"
+                    + (runnable ?? "") + ", so it was not the limit: the load generator or other work on the "
+                    + "machine set this figure (see the CPU target)"
             }
             let serverBound = serverBusy(ceilingCase, .c).map { $0 >= 0.9 } ?? true
             targets.append(
@@ -78,6 +91,16 @@ extension PerformanceDocument {
         text += fieldTable(
             unit: PeersBench.cpuUnit, title: "server CPU time (user + system) per echoed message, lower is better")
         text += busyTable
+        text += fieldTable(
+            unit: PeersBench.runnableUnit,
+            title:
+                "server threads on a CPU or waiting on its run queue, share of the window (near or above 100 %: "
+                + "the server never waited for the load generator)", ratio: false)
+        text += fieldTable(
+            unit: PeersBench.loadCPUUnit,
+            title:
+                "the C load generator's own CPU time per echoed message, by the server it loaded (it depends on "
+                + "how many echoes each read brings)", ratio: false)
         text += Self.fieldExplanation
         return text
     }
@@ -96,30 +119,34 @@ extension PerformanceDocument {
         return text + "\n"
     }
 
-    /// One row per case, one column per server, and ours against the C ceiling.
-    private func fieldTable(unit: String, title: String) -> String {
+    /// One row per case, one column per server, and (with `ratio`) ours against the C ceiling;
+    /// nothing when the run has no rows in `unit`.
+    private func fieldTable(unit: String, title: String, ratio: Bool = true) -> String {
         let servers = [PeerServer.ours] + PeerServer.references
-        var text = "\(title) (\(unit)):\n\n"
-        text += "| case | " + servers.map(\.label).joined(separator: " | ") + " | faye-server vs C |\n"
-        text += "| --- |" + String(repeating: " ---: |", count: servers.count + 1) + "\n"
+        var lines = ""
         for item in PeersBench.cases {
             let found = PeerServer.references.map { fieldRow(item, $0, unit) }
             guard let first = found.compactMap({ $0 }).first else { continue }
             let figures = [first.ours] + found.map { $0?.reference ?? .nan }
-            let ceiling = fieldRow(item, .c, unit).map { Format.ratio($0.ratio) } ?? "-"
-            text += "| \(item.name) | " + figures.map { Format.figure($0) }.joined(separator: " | ")
-            text += " | \(ceiling) |\n"
+            lines += "| \(item.name) | " + figures.map { Format.figure($0) }.joined(separator: " | ")
+            lines += ratio ? " | \(fieldRow(item, .c, unit).map { Format.ratio($0.ratio) } ?? "-") |\n" : " |\n"
         }
-        return text + "\n"
+        guard !lines.isEmpty else { return "" }
+        var text = "\(title) (\(unit)):\n\n"
+        text +=
+            "| case | " + servers.map(\.label).joined(separator: " | ") + (ratio ? " | faye-server vs C |\n" : " |\n")
+        text += "| --- |" + String(repeating: " ---: |", count: servers.count + (ratio ? 1 : 0)) + "\n"
+        return text + lines + "\n"
     }
 
     static let fieldExplanation = """
-        How it is measured (`faye-bench peers`, part of `faye-bench all`): the same load
-        generator as **echo** (our client driver, N connections × M text messages in flight, the
-        same messages, 0.25 s of warm-up and 1 s measured) runs on an event loop thread pinned to
-        one core, against five servers, each a process of its own started through `taskset` so
-        that it and every thread it makes run on one other core (the benchmark checks the
-        process's allowed cores before measuring):
+        How it is measured (`faye-bench peers`, part of `faye-bench all`): a C load generator
+        (`Benchmarks/peers/c-load.c`, `cc -O2`; one thread, epoll, N connections × M text
+        messages in flight, the same messages as **echo**, each echo checked byte for byte, 0.25 s
+        of warm-up and 1 s measured) runs as a process pinned to one core against five servers,
+        each a process of its own started through `taskset` so that it and every thread it makes
+        run on one other core (the benchmark checks the server's allowed cores before measuring,
+        and the generator reports its own):
 
         - **faye-server**: `FayeServer` with `faye-server`'s echo handler, one event loop
           (`faye-bench idle-probe --server ours`, the same server as in **echo**);
@@ -134,19 +161,23 @@ extension PerformanceDocument {
           frames unmasked eight bytes at a time straight into the output, echoed frame by frame,
           one `write` per `read`, no UTF-8 validation, no extensions, no limits.
 
-        The Go and C servers are compiled from their sources at the start of every run. Each
-        repetition runs every server once, starting with a different one each time (so none
-        always goes first); the figures are medians over the repetitions. CPU time is the
-        server process's time on a CPU, every thread, user and system (the kernel's
-        `/proc/PID/task/*/schedstat`, in nanoseconds; `/proc/PID/stat`'s clock ticks where there
-        is no schedstat), read as the measured window opens and closes, divided by the messages
-        echoed in it. When the server's core is saturated (100 × 8), msgs/s and CPU per message say
-        the same thing; when it is not (the load generator, a single thread of our client
-        driver, is the limit, or other work on the machine takes the cores), msgs/s is the load
-        generator's ceiling for every fast server alike and only CPU per message still shows
-        what each server costs. The busy table says which case this run was in; `faye-bench
-        peers` also prints, for every run, how busy the server's core and the load generator's
-        thread were. The `peers` table above has the same figures as ratios, case by case.
+        The load generator is C, not **echo**'s (our client driver on an event loop), because
+        that one costs about twice the C echo server's CPU per message: at 32 B it, not the
+        server, set msgs/s for every fast server. The C programs and the Go server are compiled
+        from their sources at the start of every run. Each repetition runs every server once,
+        starting with a different one each time (so none always goes first); the figures are
+        medians over the repetitions. The generator reads, as its measured window opens and
+        closes, the server process's time on a CPU and waiting on a run queue, every thread (the
+        kernel's `/proc/PID/task/*/schedstat`, in nanoseconds; `/proc/PID/stat`'s clock ticks and
+        no waits where there is no schedstat), and its own; CPU per message is the server's time
+        on a CPU divided by the messages echoed in the window. When the server's core is
+        saturated, msgs/s and CPU per message say the same thing; when it is not (the load
+        generator is the limit, or other work on the machine takes the cores), msgs/s says little
+        and only CPU per message still shows what each server costs. The busy table says how much
+        of its core each server used; the runnable table whether it ever waited for the load
+        generator (near 100 %: never; busy well below runnable: other work on the machine had its
+        core); `faye-bench peers` prints both, for the server and the generator, for every run.
+        The `peers` table above has the msgs/s and CPU figures as ratios, case by case.
 
 
         """

@@ -237,7 +237,7 @@ struct PerformanceDocument {
 
 
             """
-        for table in Table.group(rows) {
+        for table in Table.group(rows.filter { !PeersBench.diagnosticUnits.contains($0.unit) }) {
             text += "### " + table.markdown + "\n"
         }
         text += fieldSection
