@@ -36,9 +36,6 @@ struct PeersBench {
     /// The unit of the rows saying how much of the window the server's threads were on a CPU or
     /// waiting on a run queue (summed over threads, so above 100 % for some multi-threaded ones).
     static let runnableUnit = "server runnable % of the window"
-    /// Units that describe the measurement rather than compare the servers: Docs/Performance.md
-    /// shows them in its "Against the field" section only, without ratios.
-    static let diagnosticUnits: Set<String> = [loadCPUUnit, runnableUnit]
     /// The reference column's name in the tables (each case names its peer).
     static let referenceName = "peer (named in the case)"
 
@@ -188,7 +185,8 @@ struct PeersBench {
                         bench: "peers", name: Self.caseName(item, against: peer),
                         ours: Measure.median(shares[0]) * 100,
                         reference: Measure.median(shares[runnable.firstIndex(of: peer) ?? 0]) * 100,
-                        unit: Self.runnableUnit, higherIsBetter: true, referenceName: Self.referenceName))
+                        unit: Self.runnableUnit, higherIsBetter: true, referenceName: Self.referenceName,
+                        compared: false))
             }
         }
         // The instrument's own cost, loading faye-server (ours) and the peer (reference).
@@ -198,7 +196,8 @@ struct PeersBench {
                     bench: "peers", name: Self.caseName(item, against: peer),
                     ours: median(.ours, \.loadCPUNanosecondsPerMessage),
                     reference: median(peer, \.loadCPUNanosecondsPerMessage),
-                    unit: Self.loadCPUUnit, higherIsBetter: false, referenceName: Self.referenceName))
+                    unit: Self.loadCPUUnit, higherIsBetter: false, referenceName: Self.referenceName,
+                    compared: false))
         }
     }
 }

@@ -237,7 +237,7 @@ struct PerformanceDocument {
 
 
             """
-        for table in Table.group(rows.filter { !PeersBench.diagnosticUnits.contains($0.unit) }) {
+        for table in Table.group(rows.filter(\.compared)) {
             text += "### " + table.markdown + "\n"
         }
         text += fieldSection
