@@ -8,7 +8,10 @@
 #      scripts/deploy/fanout.py, which runs its initdb and pg_ctl in a temporary directory of its
 #      own, not the package's cluster), the sanitizer runtimes of the fuzzers and
 #      LeakSanitizer (libclang-rt-14-dev), and, when no usable Python 3.8-3.12 with venv and
-#      lib2to3 is on the PATH, Debian's python3 with python3-venv and python3-lib2to3.
+#      lib2to3 is on the PATH, Debian's python3 with python3-venv and python3-lib2to3; and the
+#      peer servers of `faye-bench peers` (the benchmark's --quick run is part of the full tier):
+#      golang-go with golang-github-gorilla-websocket-dev (built in GOPATH mode), gcc for the C
+#      reference echo server (linked with libssl-dev's libcrypto), node-ws as above.
 #   2. The project's Python virtual environment (.venv at the repository root, or $FAYE_VENV)
 #      with the pinned PyPI packages: `websockets`, `sse-starlette` and `uvicorn` for the
 #      interoperability suite and the Autobahn|Testsuite ported to Python 3 (scripts/venv.sh does
@@ -26,15 +29,16 @@ check_only=false
 case "${1:-}" in
     "") ;;
     --check) check_only=true ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "usage: scripts/setup.sh [--check]" >&2; exit 2 ;;
 esac
 
 say() { echo "setup: $*"; }
 
 # postgresql: faye-fanout-demo's real broker (LISTEN/NOTIFY) in the interoperability suite.
+# golang-go, golang-github-gorilla-websocket-dev, gcc: the peer servers of `faye-bench peers`.
 apt_packages=(libssl-dev zlib1g-dev pkg-config openssl tinyproxy node-ws chromium nginx-light haproxy
-    postgresql libclang-rt-14-dev)
+    postgresql libclang-rt-14-dev golang-go golang-github-gorilla-websocket-dev gcc)
 # A Python that can make the virtual environment and run lib2to3 (gone in 3.13).
 if ! scripts/venv.sh --find-python >/dev/null 2>&1; then
     apt_packages+=(python3 python3-venv python3-lib2to3)

@@ -11,6 +11,7 @@ struct FayeBenchCommand: AsyncParsableCommand {
         subcommands: [
             ParseCommand.self, FrameCommand.self, DeflateCommand.self, EchoCommand.self, HostsCommand.self,
             IdleCommand.self, EventStreamCommand.self, HTTP2Command.self, BombCommand.self,
+            PeersCommand.self,
             AllCommand.self, IdleProbeCommand.self,
         ]
     )
@@ -192,6 +193,7 @@ struct AllCommand: AsyncParsableCommand {
         FrameBench(settings: settings).run(into: report)
         try DeflateBench(settings: settings).run(into: report)
         try await EchoBench(settings: settings).run(into: report)
+        try PeersBench(settings: settings).run(into: report)
         try await HostBench(settings: settings).run(into: report)
         try IdleBench(settings: settings, connections: nil).run(into: report)
         try await EventStreamBench(settings: settings).run(into: report)

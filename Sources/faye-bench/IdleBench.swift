@@ -219,11 +219,13 @@ final class ChildProcess {
     }
 }
 
-/// `faye-bench idle-probe`: the child side of `idle`. Starts one server, prints its port, then
-/// answers `trim` lines (returning freed memory to the system) until its input closes.
+/// `faye-bench idle-probe`: the child side of `idle` (and a pinned server of `peers`). Starts one
+/// server, prints its port, then answers `trim` lines (returning freed memory to the system)
+/// until its input closes.
 struct IdleProbeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "idle-probe", abstract: "Internal: the server process of `faye-bench idle`.", shouldDisplay: false)
+        commandName: "idle-probe", abstract: "Internal: the server process of `faye-bench idle` and `peers`.",
+        shouldDisplay: false)
 
     @Option(help: "ours or nio")
     var server: String

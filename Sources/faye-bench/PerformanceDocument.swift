@@ -84,6 +84,7 @@ struct PerformanceDocument {
         targets += eventStreamTargets
         targets += http2Targets
         targets += memoryBoundTargets
+        targets += fieldTargets
         return targets
     }
 
@@ -258,9 +259,10 @@ struct PerformanceDocument {
 
 
             """
-        for table in Table.group(rows) {
+        for table in Table.group(rows.filter(\.compared)) {
             text += "### " + table.markdown + "\n"
         }
+        text += fieldSection
         text += Self.explanations
         return text
     }

@@ -19,6 +19,9 @@ struct BenchRow: Sendable {
     var higherIsBetter: Bool
     /// What the reference is, for the tables.
     var referenceName: String
+    /// False for a row that describes the measurement rather than compares us with the
+    /// reference (the load generator's own cost, say): its tables have no ratio column.
+    var compared = true
 
     /// Greater than 1 when we are better.
     var ratio: Double {
@@ -55,7 +58,8 @@ final class Report {
         } else {
             Progress.note(
                 "\(row.bench) \(row.name): ours \(Format.figure(row.ours)) \(row.unit), "
-                    + "reference \(Format.figure(row.reference)) \(row.unit), ratio \(Format.ratio(row.ratio))")
+                    + "reference \(Format.figure(row.reference)) \(row.unit)"
+                    + (row.compared ? ", ratio \(Format.ratio(row.ratio))" : ""))
         }
     }
 
@@ -89,6 +93,7 @@ struct Table {
     }
 
     var markdown: String {
+        guard rows.allSatisfy(\.compared) else { return measurementMarkdown }
         var text = "\(bench) (\(unit), \(rows.first?.higherIsBetter == false ? "lower" : "higher") is better)\n\n"
         text += "| case | swift-faye | \(referenceName) | ratio |\n"
         text += "| --- | ---: | ---: | ---: |\n"
@@ -96,6 +101,17 @@ struct Table {
             text +=
                 "| \(row.name) | \(Format.figure(row.ours)) | \(Format.figure(row.reference)) | "
                 + "\(Format.ratio(row.ratio)) |\n"
+        }
+        return text
+    }
+
+    /// The table of rows that are not compared: the figures side by side, no ratio.
+    private var measurementMarkdown: String {
+        var text = "\(bench) (\(unit), a measurement, not a comparison)\n\n"
+        text += "| case | swift-faye | \(referenceName) |\n"
+        text += "| --- | ---: | ---: |\n"
+        for row in rows {
+            text += "| \(row.name) | \(Format.figure(row.ours)) | \(Format.figure(row.reference)) |\n"
         }
         return text
     }
