@@ -242,6 +242,18 @@ public final class Driver {
         get { context.onMessage }
         set { context.onMessage = newValue }
     }
+    /// A whole message arrived, lent rather than given: when this is set, every message comes
+    /// here instead of ``onMessage``, as its kind and a view of its bytes that is valid only
+    /// during the call (copy what you keep). Text is valid UTF-8, checked as for ``onMessage``.
+    ///
+    /// For callers that consume a message where it lies (parse it, hash it, forward it): a small
+    /// message that arrives whole is unmasked on the stack and lent from there, with no
+    /// allocation at all; a larger or fragmented one is lent from the buffer it was assembled
+    /// in. ``onMessage`` allocates a `String` or an array for every message.
+    public var onMessageView: ((WebSocketMessageKind, RawSpan) -> Void)? {
+        get { context.onMessageView }
+        set { context.onMessageView = newValue }
+    }
     /// The connection failed; ``onClose`` follows with the error's close code.
     public var onError: ((ProtocolError) -> Void)? {
         get { context.onError }

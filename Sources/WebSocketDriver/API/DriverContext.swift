@@ -4,6 +4,7 @@ final class DriverContext {
     var onConnect: ((IncomingRequest) -> Void)?
     var onOpen: (() -> Void)?
     var onMessage: ((WebSocketMessage) -> Void)?
+    var onMessageView: ((WebSocketMessageKind, RawSpan) -> Void)?
     var onError: ((ProtocolError) -> Void)?
     var onClose: ((CloseEvent) -> Void)?
     var onPing: (([UInt8]) -> Void)?
@@ -20,6 +21,26 @@ final class DriverContext {
     func write(_ text: String) {
         var text = text
         text.withUTF8 { output(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Delivers a message whose bytes are at `bytes`: lent to `onMessageView` when it is set,
+    /// otherwise to `onMessage` as the owned message `owned` makes (only then).
+    func deliver(_ kind: WebSocketMessageKind, _ bytes: UnsafeRawBufferPointer, owned: () -> WebSocketMessage) {
+        if let view = onMessageView {
+            view(kind, bytes.bytes)
+        } else {
+            onMessage?(owned())
+        }
+    }
+
+    /// Delivers a text message made as a `String`.
+    func deliver(_ text: String) {
+        guard let view = onMessageView else {
+            onMessage?(.text(text))
+            return
+        }
+        var text = text
+        text.withUTF8 { view(.text, UnsafeRawBufferPointer($0).bytes) }
     }
 
     /// Reports a failure: the error, then the close.

@@ -387,18 +387,15 @@ final class HybiEngine {
     /// generic metadata each time. `false` if the connection failed.
     private func deliverWholeSmallMessage(_ header: FrameHeader, _ bytes: UnsafeRawPointer) -> Bool {
         let count = header.payloadLength
-        let isText = header.opcode == .text
-        guard count > 0 else {
-            context.onMessage?(isText ? .text("") : .binary([]))
-            return true
-        }
+        let kind: WebSocketMessageKind = header.opcode == .text ? .text : .binary
         let key = header.isMasked ? header.maskingKey : nil
-        return withUnsafeTemporaryAllocation(byteCount: count, alignment: 1) { scratch in
+        return withUnsafeTemporaryAllocation(byteCount: max(count, 1), alignment: 1) { scratch in
             guard let destination = scratch.baseAddress else { return true }
-            let payload = UnsafeRawBufferPointer(scratch)
-            guard isText else {
-                Masking.copy(from: bytes, into: scratch, key: key, offset: 0)
-                context.onMessage?(.binary(Array(payload.assumingMemoryBound(to: UInt8.self))))
+            let payload = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(scratch)[..<count])
+            guard kind == .text else {
+                Masking.copy(
+                    from: bytes, into: UnsafeMutableRawBufferPointer(rebasing: scratch[..<count]), key: key, offset: 0)
+                context.deliver(.binary, payload) { .binary(Array(payload.assumingMemoryBound(to: UInt8.self))) }
                 return true
             }
             var validator = UTF8Validator()
@@ -409,7 +406,7 @@ final class HybiEngine {
                 fail(.invalidUTF8)
                 return false
             }
-            context.onMessage?(.text(ValidatedText.string(payload, isASCII: validator.isASCII)))
+            context.deliver(.text, payload) { .text(ValidatedText.string(payload, isASCII: validator.isASCII)) }
             return true
         }
     }
@@ -533,11 +530,16 @@ final class HybiEngine {
             }
             isASCII = validator.isASCII
         }
-        if assembly.opcode == .text {
-            // Validated above (as it arrived, or after the extensions): no second pass.
-            context.onMessage?(.text(assembly.text ?? ValidatedText.string(payload, isASCII: isASCII)))
-        } else {
-            context.onMessage?(.binary(payload))
+        if let text = assembly.text {
+            context.deliver(text)
+            return
+        }
+        // Text was validated above (as it arrived, or after the extensions): no second pass.
+        let kind: WebSocketMessageKind = assembly.opcode == .text ? .text : .binary
+        payload.withUnsafeBytes { bytes in
+            context.deliver(kind, bytes) {
+                kind == .text ? .text(ValidatedText.string(bytes, isASCII: isASCII)) : .binary(payload)
+            }
         }
     }
 

@@ -181,7 +181,7 @@ class LegacyEngine: DriverEngine {
                     guard checkLength() else { return }
                     let text = String(decoding: textBuffer, as: UTF8.self)
                     textBuffer.removeAll(keepingCapacity: true)
-                    context.onMessage?(.text(text))
+                    context.deliver(text)
                 } else {
                     textBuffer.append(contentsOf: rest)
                     index = input.count
