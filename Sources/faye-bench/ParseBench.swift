@@ -22,12 +22,16 @@ struct ParseBench {
         var client: Bool = false
         /// Text that is JSON records (``Payloads/json(count:seed:)``) instead of prose.
         var json: Bool = false
+        /// Messages lent to `Driver.onMessageView` instead of delivered as owned
+        /// `WebSocketMessage`s (a `String` or an array each).
+        var lent: Bool = false
 
         var name: String {
             var name = "\(text ? "text" : "binary") \(Size.label(size))"
             if json { name += " json" }
             if fragments > 1 { name += " fragmented" }
             if client { name += " client" }
+            if lent { name += " lent" }
             return name
         }
     }
@@ -38,6 +42,9 @@ struct ParseBench {
         cases += sizes.map { Case(text: true, size: $0, json: true) }
         cases += sizes.dropFirst().map { Case(text: false, size: $0, fragments: 4) }
         cases += sizes.map { Case(text: false, size: $0, client: true) }
+        cases += [16, 1024].flatMap {
+            [Case(text: false, size: $0, lent: true), Case(text: true, size: $0, lent: true)]
+        }
         return cases
     }
 
@@ -151,7 +158,7 @@ struct ParseBench {
         feed: () -> Void, bytes: Double
     ) {
         let stream = stream ?? frames(item)
-        let parser = OurParser(client: item.client)
+        let parser = OurParser(client: item.client, lent: item.lent)
         let expectedBytes = stream.messages * item.size
         return ({ parser.feed(stream.bytes, expecting: stream.messages, bytes: expectedBytes) }, Double(expectedBytes))
     }
@@ -201,7 +208,7 @@ final class OurParser {
     let driver: Driver
     let counter = DeliveryCounter()
 
-    init(client: Bool) {
+    init(client: Bool, lent: Bool = false) {
         let counter = self.counter
         if client {
             var request: [UInt8] = []
@@ -223,6 +230,12 @@ final class OurParser {
             driver.parse(WireFrames.clientRequest())
         }
         guard driver.readyState == .open else { fatalError("the driver did not open") }
+        if lent {
+            driver.onMessageView = { _, bytes in
+                counter.bytes += bytes.byteCount
+                counter.messages += 1
+            }
+        }
         driver.onMessage = { message in
             switch message {
             case .binary(let bytes): counter.bytes += bytes.count
