@@ -83,6 +83,8 @@ final class HybiServerEngine: DriverEngine {
 
     var state: ReadyState { connection.state }
     var version: String { "hybi-13" }
+    /// Whether the handshake's request, options and decision are still held (before ``start()``).
+    var holdsHandshake: Bool { handshake != nil }
 
     func start() -> Bool {
         guard connection.state == .connecting, let handshake else { return false }
