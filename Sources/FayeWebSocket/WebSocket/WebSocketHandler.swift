@@ -43,6 +43,10 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return made
     }
 
+    /// Whether the timers' box exists (for tests: an idle connection without pings or
+    /// extensions has none).
+    var hasTimers: Bool { timerStorage != nil }
+
     /// Whether this is the client side (a failed handshake then closes with 1006, as in browsers).
     let isClient: Bool
     /// The server's metrics, when a backend is bootstrapped (never for clients).
