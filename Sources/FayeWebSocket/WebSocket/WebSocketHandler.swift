@@ -22,22 +22,30 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// ``WebSocket/bufferedAmount`` passed ``WebSocketOptions/maxBufferedAmount``.
     private var bufferLimitExceeded = false
     private var closeParameters: CloseEvent?
-    private var closeTimer: Scheduled<Void>?
-    private var pingTask: Scheduled<Void>?
-    /// Runs while extensions hold state: releases it once a period passed without messages.
-    private var idleReleaseTimer: Scheduled<Void>?
+    /// The timers, once one was needed (see ``timers``).
+    private var timerStorage: HandlerTimers?
     /// Whether a message was sent or received since the idle release timer last fired.
     private var activeSinceIdleCheck = false
     /// Whether the connection negotiated extensions and releases their idle state.
     private var releasesIdleState = false
-    private var pongTimers: [UInt64: Scheduled<Void>] = [:]
-    private var pingCounter: UInt64 = 0
     private var finalized = false
     private var opened = false
     private var startRequested = false
     private var pendingWriteCompletions: [EventLoopPromise<Void>] = []
     /// Completions of messages sent before the open: the driver holds their bytes until then.
     private var awaitingOpen: [EventLoopPromise<Void>] = []
+
+    /// The timers, created on first use.
+    private var timers: HandlerTimers {
+        if let timerStorage { return timerStorage }
+        let made = HandlerTimers()
+        timerStorage = made
+        return made
+    }
+
+    /// Whether the timers' box exists (for tests: an idle connection without pings or
+    /// extensions has none).
+    var hasTimers: Bool { timerStorage != nil }
 
     /// Whether this is the client side (a failed handshake then closes with 1006, as in browsers).
     let isClient: Bool
@@ -210,12 +218,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func finalizeClose() {
         guard !finalized else { return }
         finalized = true
-        closeTimer?.cancel()
-        pingTask?.cancel()
-        idleReleaseTimer?.cancel()
-        idleReleaseTimer = nil
-        for timer in pongTimers.values { timer.cancel() }
-        pongTimers = [:]
+        timerStorage?.cancelAll()
         driver.transportClosed()
         if let metrics, opened {
             metrics.closed(.webSocket)
@@ -324,8 +327,10 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func close(code: CloseCode, reason: String) {
-        if closeTimer == nil, let context {
-            closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(socket.options.closeTimeout)) {
+        if timerStorage?.closeTimer == nil, let context {
+            timers.closeTimer = context.eventLoop.assumeIsolated().scheduleTask(
+                in: TimeAmount(socket.options.closeTimeout)
+            ) {
                 self.beginClose(CloseEvent(code: .abnormalClosure), immediately: true)
             }
         }
@@ -422,13 +427,13 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// not), and its next firing sees the activity.
     private func noteExtensionActivity() {
         activeSinceIdleCheck = true
-        guard idleReleaseTimer == nil else { return }
+        guard timerStorage?.idleReleaseTimer == nil else { return }
         scheduleIdleCheck()
     }
 
     private func scheduleIdleCheck() {
         guard let interval = socket.options.extensionIdleRelease, let context, !finalized else { return }
-        idleReleaseTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(interval)) {
+        timers.idleReleaseTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(interval)) {
             self.idleCheck()
         }
     }
@@ -436,7 +441,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Fires one period after the timer started: a connection with no message since then
     /// releases its extensions' state and stops the timer (the next message starts it again).
     private func idleCheck() {
-        idleReleaseTimer = nil
+        timerStorage?.idleReleaseTimer = nil
         guard !finalized else { return }
         if activeSinceIdleCheck {
             activeSinceIdleCheck = false
@@ -450,7 +455,7 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func startPinging() {
         guard let interval = socket.options.pingInterval, let context, !finalized else { return }
-        pingTask = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(interval)) {
+        timers.pingTask = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(interval)) {
             self.sendKeepAlivePing()
             self.startPinging()
         }
@@ -458,14 +463,15 @@ final class WebSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func sendKeepAlivePing() {
         guard socket.readyState == .open, let context else { return }
-        pingCounter += 1
-        let number = pingCounter
+        let timers = self.timers
+        timers.pingCounter += 1
+        let number = timers.pingCounter
         let loop = context.eventLoop
         driver.ping(Array(String(number).utf8)) { [unowned self] in
-            self.pongTimers.removeValue(forKey: number)?.cancel()
+            self.timerStorage?.pongTimers.removeValue(forKey: number)?.cancel()
         }
         if let timeout = socket.options.pongTimeout {
-            pongTimers[number] = loop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) {
+            timers.pongTimers[number] = loop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) {
                 self.metrics?.pingUnanswered()
                 self.reportError(
                     WebSocketError(.pongTimeout(timeout), message: "No pong received within \(timeout); closing"))

@@ -46,7 +46,8 @@ public final class Driver {
     }
 
     private let context: DriverContext
-    private var options: DriverOptions
+    /// The options while the handshake may still change (see ``options``); `nil` once sent.
+    private var handshakeOptions: HandshakeOptions?
     private var mode: Mode
     private var deferredCalls: [DeferredCall] = []
     private var closedBeforeRequest = false
@@ -58,8 +59,33 @@ public final class Driver {
 
     private init(options: DriverOptions, output: @escaping Output, mode: Mode) {
         self.context = DriverContext(output: output)
-        self.options = Self.writableOptions(options)
+        self.handshakeOptions = HandshakeOptions(Self.writableOptions(options))
         self.mode = mode
+    }
+
+    /// The options, which only the handshake uses (an engine keeps what it needs of them): they
+    /// are dropped once the handshake is sent, so that an open connection does not carry them.
+    /// Only read or changed before then (``setHeader(_:_:)`` and ``addExtension(_:)`` refuse
+    /// later).
+    private var options: DriverOptions {
+        get { handshakeOptions?.options ?? DriverOptions() }
+        set {
+            if let handshakeOptions {
+                handshakeOptions.options = newValue
+            } else {
+                handshakeOptions = HandshakeOptions(newValue)
+            }
+        }
+    }
+
+    /// Drops the options once the engine's handshake can no longer change.
+    private func releaseOptionsIfSent(by engine: any DriverEngine) {
+        if !Self.isUntouched(engine) { handshakeOptions = nil }
+    }
+
+    /// Whether `engine` has not sent its handshake yet: headers and extensions may still change.
+    private static func isUntouched(_ engine: any DriverEngine) -> Bool {
+        engine.state == .notStarted || (engine.state == .connecting && !(engine is HybiClientEngine))
     }
 
     /// The options without the header fields `setHeader` would refuse (bad names, CR/LF in
@@ -344,9 +370,7 @@ public final class Driver {
         case .awaitingRequest: return
         case .refused: throw .handshakeAlreadySent
         case .engine(let engine):
-            let untouched =
-                engine.state == .notStarted || (engine.state == .connecting && !(engine is HybiClientEngine))
-            if !untouched { throw .handshakeAlreadySent }
+            if !Self.isUntouched(engine) { throw .handshakeAlreadySent }
         }
     }
 
@@ -412,7 +436,10 @@ public final class Driver {
             }
         }
         context.onConnect?(parsed)
-        if startRequested { _ = engine.start() }
+        if startRequested {
+            _ = engine.start()
+            releaseOptionsIfSent(by: engine)
+        }
     }
 
     /// Tells the driver the transport closed without a closing handshake: emits close 1006
@@ -440,6 +467,12 @@ public final class Driver {
         engine?.releaseIdleState()
     }
 
+    /// Whether the driver (or its hybi server engine) still holds what only the opening
+    /// handshake needs, for tests of its release.
+    var holdsHandshakeState: Bool {
+        handshakeOptions != nil || (engine as? HybiServerEngine)?.holdsHandshake == true
+    }
+
     /// The capacity of the buffer assembling an incoming message (0 when none), for tests of
     /// its bound.
     var assemblyCapacity: Int {
@@ -462,7 +495,10 @@ public final class Driver {
             deferredCalls.append(.start)
             return true
         case .refused: return false
-        case .engine(let engine): return engine.start()
+        case .engine(let engine):
+            let started = engine.start()
+            releaseOptionsIfSent(by: engine)
+            return started
         }
     }
 

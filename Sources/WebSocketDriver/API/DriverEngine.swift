@@ -28,13 +28,26 @@ extension DriverEngine {
 /// The hybi-13 server engine for a request that is already parsed: it writes the handshake's
 /// response itself, or opens on one a host wrote (``Driver/accepted(_:output:)``).
 final class HybiServerEngine: DriverEngine {
-    let request: IncomingRequest
-    private(set) var options: DriverOptions
+    /// What only the opening handshake needs: dropped once it is answered, so that an open
+    /// connection does not carry a copy of the request, the options and the host's decision.
+    private final class Handshake {
+        let request: IncomingRequest
+        var options: DriverOptions
+        /// The host's decision, when the host wrote the response.
+        let hostAccepted: AcceptedHandshake?
+
+        init(request: IncomingRequest, options: DriverOptions, hostAccepted: AcceptedHandshake?) {
+            self.request = request
+            self.options = options
+            self.hostAccepted = hostAccepted
+        }
+    }
+
     let connection: HybiEngine
     let selectedProtocol: String?
     private(set) var extensionNames: [String] = []
-    /// The host's decision, when the host wrote the response.
-    private var hostAccepted: AcceptedHandshake?
+    /// `nil` once ``start()`` ran.
+    private var handshake: Handshake?
 
     /// An engine that decides on `request` and writes its response when started.
     convenience init(request: IncomingRequest, options: DriverOptions, context: DriverContext) {
@@ -58,8 +71,7 @@ final class HybiServerEngine: DriverEngine {
         selectedProtocol: String?,
         hostAccepted: AcceptedHandshake?
     ) {
-        self.request = request
-        self.options = options
+        self.handshake = Handshake(request: request, options: options, hostAccepted: hostAccepted)
         self.connection = HybiEngine(
             role: .server,
             context: context,
@@ -67,20 +79,21 @@ final class HybiServerEngine: DriverEngine {
             initialState: .connecting
         )
         self.selectedProtocol = selectedProtocol
-        self.hostAccepted = hostAccepted
     }
 
     var state: ReadyState { connection.state }
     var version: String { "hybi-13" }
+    /// Whether the handshake's request, options and decision are still held (before ``start()``).
+    var holdsHandshake: Bool { handshake != nil }
 
     func start() -> Bool {
-        guard connection.state == .connecting else { return false }
-        if let accepted = hostAccepted {
-            hostAccepted = nil
+        guard connection.state == .connecting, let handshake else { return false }
+        self.handshake = nil
+        if let accepted = handshake.hostAccepted {
             open(accepted)
             return true
         }
-        switch ServerHandshake.decide(request, options: options) {
+        switch ServerHandshake.decide(handshake.request, options: handshake.options) {
         case .refuse(let refusal):
             connection.context.write(HTTPResponseText.refusal(refusal.error))
             connection.failHandshake(refusal.error)
@@ -105,7 +118,7 @@ final class HybiServerEngine: DriverEngine {
     func sendFrame(_ frame: Frame) -> Bool { connection.sendFrame(frame) }
     func transportClosed() { connection.transportClosed() }
     func releaseIdleState() { connection.releaseIdleState() }
-    func update(options: DriverOptions) { self.options = options }
+    func update(options: DriverOptions) { handshake?.options = options }
 }
 
 /// The hybi-13 client engine: sends the request, validates the response, then frames.
