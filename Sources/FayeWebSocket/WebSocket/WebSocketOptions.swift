@@ -132,7 +132,7 @@ public struct WebSocketOptions: Sendable {
     public static let defaultExtensionIdleRelease: Duration = .seconds(5)
 
     /// After how long without a message, sent or received, the negotiated extensions give back
-    /// the memory they hold only to go faster (``Driver/releaseIdleState()``): permessage-deflate
+    /// the memory they hold only to go faster (`Driver.releaseIdleState()`): permessage-deflate
     /// ends its zlib streams and keeps only their windows, so an idle connection costs a few KiB
     /// instead of tens, and context takeover loses nothing. The release happens between one and
     /// two such periods after the last message; the next message restores the state. `nil`:
