@@ -89,7 +89,8 @@ import Testing
         // delivered, as data may arrive until the peer answers the close (RFC 6455 §5.5.1).
         let server = DriverHarness.openServer()
         var seen = 0
-        server.driver.onMessageView = { _, _ in
+        // Unowned: the harness owns the driver, which owns this callback.
+        server.driver.onMessageView = { [unowned server] _, _ in
             seen += 1
             _ = server.driver.close()
         }
