@@ -58,26 +58,11 @@ struct CLoadGenerator {
             for end in toChild + fromChild { close(end) }
             throw BenchError("the C load generator's \(payload.count)-byte payload does not fit in a pipe")
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, fromChild[1], 2)
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
-        let envp = ExternalCommand.environment(adding: [:])
-        defer { for entry in envp { free(entry) } }
-        var pid: pid_t = 0
-        let status = posix_spawnp(&pid, "taskset", &actions, nil, argv, envp)
-        close(toChild[0])
-        close(fromChild[1])
-        guard status == 0 else {
-            close(toChild[1])
-            close(fromChild[0])
-            throw BenchError(
-                "could not run taskset (util-linux) to start the C load generator pinned: "
-                    + String(cString: strerror(status)))
+        let pid: pid_t
+        do {
+            pid = try ExternalCommand.spawn(arguments, toChild: toChild, fromChild: fromChild, errorsToo: true)
+        } catch {
+            throw BenchError("the C load generator: \(error) (taskset, from util-linux, starts it pinned)")
         }
         // Connecting may take a while on a busy machine; the close handshake takes at most 2 s.
         let limit = warmup + seconds + 45

@@ -51,6 +51,38 @@ enum ExternalCommand {
 
     /// A pipe, `[read end, write end]`, closed on exec: a child gets only the ends it is given
     /// (as its standard streams), so it never holds another child's pipe open.
+    /// Starts `arguments` (the program first; looked up in `PATH` unless it is a path) with its
+    /// standard input reading `toChild` and its standard output (and, with `errorsToo`, its
+    /// standard error) writing `fromChild`, both pipes from ``makePipe()``. The child's ends are
+    /// closed here; on failure the parent's are too, and the error names the program.
+    static func spawn(
+        _ arguments: [String], environment: [String: String] = [:], toChild: [Int32], fromChild: [Int32],
+        errorsToo: Bool = false
+    ) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
+        if errorsToo { posix_spawn_file_actions_adddup2(&actions, fromChild[1], 2) }
+        posix_spawn_file_actions_addclose(&actions, toChild[1])
+        posix_spawn_file_actions_addclose(&actions, fromChild[0])
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        let envp = Self.environment(adding: environment)
+        defer { for entry in envp { free(entry) } }
+        var pid: pid_t = 0
+        let status = posix_spawnp(&pid, arguments.first ?? "", &actions, nil, argv, envp)
+        close(toChild[0])
+        close(fromChild[1])
+        guard status == 0 else {
+            close(toChild[1])
+            close(fromChild[0])
+            throw BenchError("could not run \(arguments.first ?? "nothing"): \(String(cString: strerror(status)))")
+        }
+        return pid
+    }
+
     static func makePipe() throws -> [Int32] {
         var ends: [Int32] = [0, 0]
         guard pipe(&ends) == 0 else { throw BenchError("pipe() failed: errno \(errno)") }

@@ -33,27 +33,14 @@ final class PinnedServerProcess {
             close(toChild[1])
             throw BenchError("\(name): \(error)")
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
-        posix_spawn_file_actions_addclose(&actions, toChild[1])
-        posix_spawn_file_actions_addclose(&actions, fromChild[0])
         let command = ["taskset", "-c", String(core)] + arguments
-        let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
-        let envp = ExternalCommand.environment(adding: environment)
-        defer { for entry in envp { free(entry) } }
-        var pid: pid_t = 0
-        let status = posix_spawnp(&pid, "taskset", &actions, nil, argv, envp)
-        close(toChild[0])
-        close(fromChild[1])
-        guard status == 0 else {
-            close(toChild[1])
-            close(fromChild[0])
-            throw BenchError(
-                "\(name): could not run taskset (util-linux) to start it pinned: \(String(cString: strerror(status)))")
+        let pid: pid_t
+        do {
+            pid = try ExternalCommand.spawn(
+                command, environment: environment, toChild: toChild,
+                fromChild: fromChild)
+        } catch {
+            throw BenchError("\(name): \(error) (taskset, from util-linux, starts it pinned)")
         }
         let port: Int
         do {
