@@ -227,7 +227,7 @@ struct IdleProbeCommand: AsyncParsableCommand {
         commandName: "idle-probe", abstract: "Internal: the server process of `faye-bench idle` and `peers`.",
         shouldDisplay: false)
 
-    @Option(help: "ours or nio")
+    @Option(help: "ours, nio or nio-floor")
     var server: String
 
     @Flag(help: "Our server without the extensions' idle release.")
@@ -240,7 +240,8 @@ struct IdleProbeCommand: AsyncParsableCommand {
             running = try await OurEchoServer.start(
                 extensionIdleRelease: noExtensionIdleRelease ? nil : WebSocketOptions.defaultExtensionIdleRelease)
         case "nio": running = try await NIOEchoServer.start()
-        default: throw ValidationError("--server must be ours or nio")
+        case "nio-floor": running = try await NIOFloorEchoServer.start()
+        default: throw ValidationError("--server must be ours, nio or nio-floor")
         }
         Output.standardOutput("\(running.port)\n")
         while let line = Swift.readLine() {

@@ -9,11 +9,14 @@ enum PeerServer: CaseIterable {
     case gorilla
     /// node ws.
     case node
+    /// The C echo server's work in one NIO channel handler (``NIOFloorEchoServer``), in a
+    /// `faye-bench idle-probe --server nio-floor` child: the floor of any server on NIO channels.
+    case nioFloor
     /// The minimal C echo server: the ceiling.
     case c
 
     /// The references, in the order of the report.
-    static let references: [PeerServer] = [.nio, .gorilla, .node, .c]
+    static let references: [PeerServer] = [.nio, .gorilla, .node, .nioFloor, .c]
 
     var label: String {
         switch self {
@@ -21,6 +24,7 @@ enum PeerServer: CaseIterable {
         case .nio: "raw NIO"
         case .gorilla: "Go gorilla/websocket"
         case .node: "node ws"
+        case .nioFloor: "NIO floor"
         case .c: "C echo server"
         }
     }
@@ -28,10 +32,14 @@ enum PeerServer: CaseIterable {
     /// Starts this server pinned to `core`.
     func start(programs: PeerPrograms, core: Int) throws -> PinnedServerProcess {
         switch self {
-        case .ours, .nio:
-            let probe = [
-                try ExternalCommand.currentExecutable(), "idle-probe", "--server", self == .ours ? "ours" : "nio",
-            ]
+        case .ours, .nio, .nioFloor:
+            let kind =
+                switch self {
+                case .ours: "ours"
+                case .nio: "nio"
+                default: "nio-floor"
+                }
+            let probe = [try ExternalCommand.currentExecutable(), "idle-probe", "--server", kind]
             return try PinnedServerProcess(name: label, arguments: probe, core: core)
         case .gorilla:
             return try PinnedServerProcess(name: label, arguments: [programs.gorillaEcho], core: core)

@@ -1,6 +1,7 @@
 /// `faye-bench peers`: the echo matrix of `faye-bench echo` (text 32 B and 16 KiB, 1 connection
 /// × 64 in flight and 100 × 8, no deflate) against faye-server's echo, the raw NIO echo server,
-/// Go gorilla/websocket, node ws and a minimal C echo server (the ceiling).
+/// Go gorilla/websocket, node ws, the NIO floor (the C server's work on NIO) and a minimal C echo
+/// server (the ceiling).
 ///
 /// Every server is a process of its own pinned to one core (``PinnedServerProcess``); the load
 /// generator is the C one (``CLoadGenerator``, `Benchmarks/peers/c-load.c`), a process pinned

@@ -5,7 +5,7 @@ struct PeersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "peers",
         abstract:
-            "Echo against raw NIO, Go gorilla/websocket, node ws and a minimal C server, each a process pinned to one core, loaded by a C client pinned to another."
+            "Echo against raw NIO, Go gorilla/websocket, node ws, the NIO floor and a minimal C server, each a process pinned to one core, loaded by a C client pinned to another."
     )
     @OptionGroup var options: BenchOptions
 

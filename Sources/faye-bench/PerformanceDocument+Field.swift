@@ -65,6 +65,7 @@ extension PerformanceDocument {
         } else {
             targets.append(Target(description: cpuDescription, measured: "not measured", reached: nil))
         }
+        targets += nioFloorReadings(ceilingCase)
         let rivals: [PeerServer] = [.node, .gorilla, .nio]
         for item in PeersBench.cases {
             let description =
@@ -81,6 +82,31 @@ extension PerformanceDocument {
                     reached: found.allSatisfy { $0.ratio > 1 }))
         }
         return targets
+    }
+
+    /// What the C target means for a server on NIO channels: the C server's work done in one NIO
+    /// handler (the NIO floor) against the C server, and faye-server against that floor, both in
+    /// messages per server CPU-second. Readings, not targets.
+    private func nioFloorReadings(_ item: EchoBench.Case) -> [Target] {
+        guard let c = fieldRow(item, .c, PeersBench.cpuUnit), let floor = fieldRow(item, .nioFloor, PeersBench.cpuUnit)
+        else { return [] }
+        let floorAgainstC = c.reference / floor.reference
+        return [
+            Target(
+                description:
+                    "echo: the NIO floor (the C echo server's work in one NIO channel handler) against the C echo "
+                    + "server, msgs per server CPU-second, 32 B, 100x8: the most any server on NIO channels reaches",
+                measured:
+                    "\(Format.ratio(floorAgainstC)) (\(Format.figure(1e9 / floor.reference)) vs "
+                    + "\(Format.figure(1e9 / c.reference)) msgs per CPU-second)",
+                reached: nil),
+            Target(
+                description: "echo: faye-server against the NIO floor, msgs per server CPU-second, 32 B, 100x8",
+                measured:
+                    "\(Format.ratio(floor.ratio)) (\(Format.figure(1e9 / floor.ours)) vs "
+                    + "\(Format.figure(1e9 / floor.reference)) msgs per CPU-second)",
+                reached: nil),
+        ]
     }
 
     /// The "Against the field" section; empty when the run had no `peers` rows.
@@ -143,7 +169,7 @@ extension PerformanceDocument {
         How it is measured (`faye-bench peers`, part of `faye-bench all`): a C load generator
         (`Benchmarks/peers/c-load.c`, `cc -O2`; one thread, epoll, N connections × M text
         messages in flight, the same messages as **echo**, each echo checked byte for byte, 0.25 s
-        of warm-up and 1 s measured) runs as a process pinned to one core against five servers,
+        of warm-up and 1 s measured) runs as a process pinned to one core against six servers,
         each a process of its own started through `taskset` so that it and every thread it makes
         run on one other core (the benchmark checks the server's allowed cores before measuring,
         and the generator reports its own):
@@ -156,6 +182,11 @@ extension PerformanceDocument {
           default buffers, GOMAXPROCS 1 from the pinning;
         - **node ws** (`Benchmarks/peers/ws-echo.js`, Debian's node-ws): `socket.send` of each
           message received, its defaults (no compression, text validated as UTF-8);
+        - **NIO floor** (`idle-probe --server nio-floor`, `NIOFloorEchoServer` beside
+          `faye-bench`): the C echo server's work, below, done in one NIO channel handler on one
+          event loop, NIO's defaults. A measuring instrument only: what it costs above the C
+          server is what NIO itself costs (the event loop, the pipeline, the buffers, the write
+          path), so it is the most any server built on NIO channels can reach;
         - **C echo server** (`Benchmarks/peers/c-echo.c`, `cc -O2`): the ceiling, a measuring
           instrument only. One thread, epoll, the opening handshake and nothing else of HTTP,
           frames unmasked eight bytes at a time straight into the output, echoed frame by frame,
