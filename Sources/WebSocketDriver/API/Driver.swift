@@ -506,7 +506,12 @@ public final class Driver {
     /// - Returns: `false` once closing or closed.
     @discardableResult
     public func text(_ text: String) -> Bool {
-        send(.text, Array(text.utf8))
+        // An open connection with nothing to keep frames the String's own UTF-8 bytes: no copy.
+        if case .engine(let engine) = mode {
+            var text = text
+            if let sent = text.withUTF8({ engine.sendDirect(.text, UnsafeRawBufferPointer($0)) }) { return sent }
+        }
+        return send(.text, Array(text.utf8))
     }
 
     /// Sends a binary message (queued until open). draft-75/76 cannot and return `false`.

@@ -9,6 +9,9 @@ protocol DriverEngine: AnyObject {
     func start() -> Bool
     func parse(_ input: UnsafeRawBufferPointer)
     func send(_ opcode: Opcode, _ payload: [UInt8]) -> Bool
+    /// Sends a whole data message straight from the caller's bytes when nothing has to keep
+    /// them; `nil` when they must be kept (then `send(_:_:)` with an owned copy).
+    func sendDirect(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) -> Bool?
     func ping(_ payload: [UInt8], onPong: (() -> Void)?) -> Bool
     func pong(_ payload: [UInt8]) -> Bool
     func close(code: CloseCode, reason: [UInt8]) -> Bool
@@ -21,6 +24,9 @@ protocol DriverEngine: AnyObject {
 }
 
 extension DriverEngine {
+    /// The engine always keeps what it sends.
+    func sendDirect(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) -> Bool? { nil }
+
     /// Nothing to release: the engine negotiates no extensions.
     func releaseIdleState() {}
 }
@@ -112,6 +118,9 @@ final class HybiServerEngine: DriverEngine {
 
     func parse(_ input: UnsafeRawBufferPointer) { connection.parse(input) }
     func send(_ opcode: Opcode, _ payload: [UInt8]) -> Bool { connection.send(opcode, payload) }
+    func sendDirect(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) -> Bool? {
+        connection.sendDirect(opcode, payload)
+    }
     func ping(_ payload: [UInt8], onPong: (() -> Void)?) -> Bool { connection.ping(payload, onPong: onPong) }
     func pong(_ payload: [UInt8]) -> Bool { connection.pong(payload) }
     func close(code: CloseCode, reason: [UInt8]) -> Bool { connection.close(code: code, reason: reason) }
@@ -244,6 +253,9 @@ final class HybiClientEngine: DriverEngine {
     }
 
     func send(_ opcode: Opcode, _ payload: [UInt8]) -> Bool { connection.send(opcode, payload) }
+    func sendDirect(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) -> Bool? {
+        connection.sendDirect(opcode, payload)
+    }
     func ping(_ payload: [UInt8], onPong: (() -> Void)?) -> Bool { connection.ping(payload, onPong: onPong) }
     func pong(_ payload: [UInt8]) -> Bool { connection.pong(payload) }
     func close(code: CloseCode, reason: [UInt8]) -> Bool {

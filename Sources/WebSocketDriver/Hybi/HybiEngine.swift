@@ -134,6 +134,15 @@ final class HybiEngine {
         }
     }
 
+    /// Frames a whole data message straight from the caller's bytes when nothing has to keep
+    /// them: open, nothing queued, no streamed message under way and no extensions. `nil`
+    /// otherwise: the caller sends an owned copy through ``send(_:_:)``.
+    func sendDirect(_ opcode: Opcode, _ payload: UnsafeRawBufferPointer) -> Bool? {
+        guard state == .open, streamingOpcode == nil, pendingSends.isEmpty, !hasExtensions else { return nil }
+        encoder.encode(isFinal: true, reservedBits: [], opcode: opcode, payload: payload, into: context.output)
+        return true
+    }
+
     func ping(_ payload: [UInt8], onPong: (() -> Void)?) -> Bool {
         guard payload.count <= 125, state.rawValue <= ReadyState.open.rawValue else { return false }
         if let onPong { pingCallbacks.append((payload, onPong)) }
