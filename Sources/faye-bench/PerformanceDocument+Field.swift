@@ -150,6 +150,7 @@ extension PerformanceDocument {
             what its own code costs: the protocol's checks (UTF-8, limits), the events and the
             W3C-style delivery.
 
+
             """
     }
 
