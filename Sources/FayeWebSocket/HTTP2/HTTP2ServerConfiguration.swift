@@ -51,6 +51,14 @@ public struct HTTP2ServerConfiguration: Sendable, Hashable {
     /// for the client to end its side before it is reset. Default 5 seconds.
     public var streamCloseTimeout: Duration = .seconds(5)
 
+    /// How long a connection may have no open stream before the server ends it gracefully:
+    /// `GOAWAY` (`NO_ERROR`), a `PING` to learn which streams the client started meanwhile, a
+    /// second `GOAWAY` naming the last stream served, then the close once those streams are done.
+    /// `nil` keeps idle connections open until the client closes them. Default 60 seconds,
+    /// near what browsers and proxies keep an idle h2 connection for (nginx closes one after
+    /// 75 s), so that a server does not hold connections nobody uses.
+    public var idleTimeout: Duration? = .seconds(60)
+
     /// Creates the default configuration.
     public init() {}
 }

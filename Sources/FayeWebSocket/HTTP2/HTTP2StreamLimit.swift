@@ -18,9 +18,13 @@ final class HTTP2StreamLimit: NIOHTTP2StreamDelegate, @unchecked Sendable {
     let limit: Int
     /// The streams admitted and not yet closed.
     private var admitted = Set<HTTP2StreamID>()
+    /// Told of every stream's start and end too (NIO's inline multiplexer reports them to one
+    /// delegate only): the connection's idle and shutdown management.
+    private let next: (any NIOHTTP2StreamDelegate)?
 
-    init(limit: Int) {
+    init(limit: Int, next: (any NIOHTTP2StreamDelegate)? = nil) {
         self.limit = limit
+        self.next = next
     }
 
     /// The ceiling NIO enforces as a connection error: twice the limit, at least 16 more.
@@ -38,10 +42,13 @@ final class HTTP2StreamLimit: NIOHTTP2StreamDelegate, @unchecked Sendable {
         return true
     }
 
-    func streamCreated(_ id: HTTP2StreamID, channel: any Channel) {}
+    func streamCreated(_ id: HTTP2StreamID, channel: any Channel) {
+        next?.streamCreated(id, channel: channel)
+    }
 
     func streamClosed(_ id: HTTP2StreamID, channel: any Channel) {
         admitted.remove(id)
+        next?.streamClosed(id, channel: channel)
     }
 
     /// Refuses `stream`: `RST_STREAM` with `REFUSED_STREAM`, then the stream channel closes.

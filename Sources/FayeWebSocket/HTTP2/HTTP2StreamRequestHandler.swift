@@ -17,6 +17,8 @@ final class HTTP2StreamRequestHandler: ChannelInboundHandler, RemovableChannelHa
     struct Connection {
         var responder: FayeHTTPHandler.Responder
         var maxBodySize: Int
+        /// The most regular header fields in a request (pseudo-headers not counted); 431 beyond.
+        var maxHeaderCount: Int
         var isTLS: Bool
         var remoteAddress: SocketAddress?
         /// The connection's own peer (a proxy's address, when a PROXY header named the client).
@@ -79,6 +81,14 @@ final class HTTP2StreamRequestHandler: ChannelInboundHandler, RemovableChannelHa
     // MARK: - The request
 
     private func receivedHead(context: ChannelHandlerContext, _ block: HPACKHeaders) {
+        let fieldCount = block.count - block.reduce(0) { $0 + ($1.name.utf8.first == UInt8(ascii: ":") ? 1 : 0) }
+        guard fieldCount <= connection.maxHeaderCount else {
+            // As over HTTP/1.1 (maxHeaderCount): the header list size alone would let a
+            // request of many tiny fields through.
+            state = .responding
+            respond(context: context, ServerResponse(status: 431, text: "Request Header Fields Too Large\n"))
+            return
+        }
         guard let request = Self.request(from: block) else {
             // NIO validated the pseudo-headers; this is a block it let through without a method.
             state = .responding

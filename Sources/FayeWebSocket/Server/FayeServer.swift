@@ -394,7 +394,14 @@ public final class FayeServer: Sendable {
         logger: Logger?
     ) throws {
         let http2 = configuration.http2
-        let streamLimit = HTTP2StreamLimit(limit: http2.maxConcurrentStreams)
+        // Idle connections and shutdown end with GOAWAY, so that a client knows which of its
+        // streams were served and opens new ones elsewhere.
+        let management = NIOHTTP2ServerConnectionManagementHandler(
+            eventLoop: channel.eventLoop,
+            configuration: .init(
+                maxIdleTime: http2.idleTimeout.map { TimeAmount($0) }, maxAge: nil,
+                maxGraceTime: TimeAmount(configuration.shutdownGracePeriod), keepalive: nil))
+        let streamLimit = HTTP2StreamLimit(limit: http2.maxConcurrentStreams, next: management.http2StreamDelegate)
         var settings: HTTP2Settings = [
             HTTP2Setting(parameter: .maxConcurrentStreams, value: streamLimit.enforcedByNIO),
             HTTP2Setting(parameter: .maxHeaderListSize, value: configuration.maxHeadSize),
@@ -415,6 +422,7 @@ public final class FayeServer: Sendable {
         let connection = HTTP2StreamRequestHandler.Connection(
             responder: responder,
             maxBodySize: configuration.maxBodySize,
+            maxHeaderCount: configuration.maxHeaderCount,
             isTLS: isTLS,
             remoteAddress: client ?? channel.remoteAddress,
             peerAddress: channel.remoteAddress,
@@ -439,7 +447,13 @@ public final class FayeServer: Sendable {
                 try stream.pipeline.syncOperations.addHandler(HTTP2StreamRequestHandler(connection: connection))
             }
         }
+        try channel.pipeline.syncOperations.addHandler(management)
         try channel.pipeline.syncOperations.addHandler(HTTP2ProtocolErrorSink())
+        // The connection became active before it chose HTTP/2: tell the new handler, which
+        // starts its idle timer on channelActive, and only the handlers behind it.
+        if channel.isActive {
+            try channel.pipeline.syncOperations.context(handlerType: NIOHTTP2Handler.self).fireChannelActive()
+        }
     }
 
     /// One line per connection at `info` (`connection from ADDRESS (h2)`), and one when it
@@ -492,6 +506,15 @@ public final class FayeServer: Sendable {
             return
         }
         try? await channel?.close()
+        // HTTP/2 connections announce the end (GOAWAY) and take no new streams; the ones open
+        // end below, as over HTTP/1.1.
+        for connection in connections.all() {
+            connection.eventLoop.execute {
+                let sync = connection.pipeline.syncOperations
+                guard (try? sync.handler(type: NIOHTTP2ServerConnectionManagementHandler.self)) != nil else { return }
+                sync.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+            }
+        }
         let sockets = tracker.all()
         let streams = self.streams.all()
         for socket in sockets { socket.goAway() }
