@@ -283,6 +283,11 @@ public final class FayeServer: Sendable {
     ///
     /// The server's own bookkeeping (``connectionCount``, the connection limit, the graceful
     /// shutdown of WebSockets) is not part of it: that belongs to a running ``FayeServer``.
+    /// Neither are the accepted channels' options: a ``FayeServer`` sets
+    /// `ChannelOptions.recvAllocator` to
+    /// `AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65536)`, because NIO
+    /// keeps the buffer of a connection's last read and NIO's default starts at 2 KiB; set it
+    /// on your bootstrap's child channels for the same idle footprint.
     ///
     /// - Parameters:
     ///   - channel: the accepted connection.
