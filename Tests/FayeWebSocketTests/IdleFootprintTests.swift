@@ -1,12 +1,15 @@
 import FayeTestSupport
-import FayeWebSocket
+import NIOCore
 import PermessageDeflate
 import Testing
 import WebSocketDriver
 
+@testable import FayeWebSocket
+
 /// What the per-connection memory savings must not change: options shared between connections
 /// behave as values, a server socket's request keeps the exact bytes received, its URL is the
-/// same when built on demand, and shutdown still finds the sockets that are open.
+/// same when built on demand, and shutdown still finds the sockets that are open. Accepted
+/// connections start with a small receive buffer, which an idle connection keeps.
 @Suite("Idle footprint", .allocatesMemory)
 struct IdleFootprintTests {
     @Test("copies of options are independent values")
@@ -90,8 +93,28 @@ struct IdleFootprintTests {
             try await loopback.server.shutdown()
             #expect(ContinuousClock.now - start < .seconds(3))
             #expect(try await second.closeEvent().code == 1001)
-            let secondEvent = try await withTimeout("the second socket's close") { await secondSocket.finalCloseEvent() }
+            let secondEvent = try await withTimeout("the second socket's close") {
+                await secondSocket.finalCloseEvent()
+            }
             #expect(secondEvent.code == .goingAway)
+        }
+    }
+
+    @Test("an accepted connection reads into a 512-byte buffer first, growing to 64 KiB")
+    func smallInitialReceiveBuffer() async throws {
+        try await withLoopback { loopback in
+            let client = try await loopback.client()
+            _ = try await loopback.nextServerSocket()
+            let channel = try #require(loopback.server.connections.all().first)
+            let allocator = try await channel.getOption(.recvAllocator).get()
+            let adaptive = try #require(allocator as? AdaptiveRecvByteBufferAllocator)
+            #expect(adaptive.initial == 512)
+            #expect(adaptive.minimum == 64)
+            #expect(adaptive.maximum == 64 * 1024)
+            // Messages larger than the first buffer still arrive whole.
+            let message = [UInt8](repeating: 7, count: 100_000)
+            try await client.send(message)
+            #expect(try await client.nextMessage(timeout: .seconds(8)) == .binary(message))
         }
     }
 }
