@@ -81,12 +81,15 @@ let package = Package(
         ),
         // Plain C functions for the OpenSSL macros Swift cannot import.
         .target(name: "COpenSSLShim", dependencies: ["COpenSSL"]),
+        // The vector UTF-8 validator behind WebSocketDriver's text path (AVX2 where the
+        // processor has it, chosen at run time; nothing elsewhere).
+        .target(name: "CFayeUTF8"),
 
         // Library targets, lowest layer first. Each imports only targets below it.
         .target(name: "WebSocketExtensions", swiftSettings: strictSettings),
         .target(
             name: "WebSocketDriver",
-            dependencies: ["WebSocketExtensions"],
+            dependencies: ["WebSocketExtensions", "CFayeUTF8"],
             swiftSettings: strictSettings
         ),
         .target(

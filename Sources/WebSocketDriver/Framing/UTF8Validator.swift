@@ -17,6 +17,9 @@ struct UTF8Validator {
     /// Whether the bytes so far end on a character boundary.
     var isComplete: Bool { pending == 0 }
 
+    /// Records that bytes validated elsewhere (by the vector validator) were not all ASCII.
+    mutating func noteNonASCII() { isASCII = false }
+
     /// Forgets any partial sequence (a new message starts).
     mutating func reset() {
         pending = 0

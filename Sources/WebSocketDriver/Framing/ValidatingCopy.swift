@@ -1,3 +1,5 @@
+internal import CFayeUTF8
+
 extension UTF8Validator {
     /// The bytes copied between two decisions whether to validate (multiples of 32, so that
     /// each run starts on the same key byte): short while the text is ASCII, so that JSON's rare
@@ -5,10 +7,18 @@ extension UTF8Validator {
     /// prose goes to the validator in few long calls, each still in the first-level cache.
     static let shortestRun = 256
     static let longestRun = 8192
+    /// The fewest bytes handed to the vector validator (`faye_utf8_copy_validate`, which takes
+    /// whole 64-byte blocks); shorter ones, and its remainder, take the loop below.
+    static let vectorThreshold = 128
 
     /// Copies `count` bytes from `source` to `destination`, unmasking them on the way when there
     /// is a `maskingKey` (starting at key byte `maskOffset % 4`), and validates them in the same
-    /// pass; `false` as soon as they make the text invalid.
+    /// pass; `false` when they make the text invalid.
+    ///
+    /// From ``vectorThreshold`` bytes on, whole 64-byte blocks go through the vector validator
+    /// (`faye_utf8_copy_validate`: unmasked, stored and validated in registers, with no branch
+    /// per character); what it leaves (the last bytes, a character it ends inside, all bytes
+    /// where the processor has no AVX2) takes the loop below.
     ///
     /// The bytes go in runs of ``shortestRun`` to ``longestRun`` bytes, thirty-two at a time loaded, unmasked,
     /// stored and checked for ASCII while they are still in registers; a run that was all
@@ -23,11 +33,42 @@ extension UTF8Validator {
         maskingKey: UInt32?,
         maskOffset: Int
     ) -> Bool {
-        // Every block starts at a multiple of 32 bytes (of four) from `maskOffset`: one key
-        // vector. Sixteen-byte vectors, so that the loop is as wide as the binary path's.
-        let key = maskingKey.map { Masking.widenedKey($0, offset: maskOffset) } ?? 0
-        let wide = unsafeBitCast(SIMD2<UInt64>(key, key), to: SIMD16<UInt8>.self)
         var index = 0
+        if count >= Self.vectorThreshold {
+            // A character left open by the previous bytes is finished first (at most three
+            // bytes), so that the vector validator starts on a character boundary.
+            while !isComplete && index < count {
+                let byte = UnsafeMutableRawBufferPointer(start: destination + index, count: 1)
+                Masking.copy(from: source + index, into: byte, key: maskingKey, offset: maskOffset + index)
+                guard validate(UnsafeRawBufferPointer(byte)) else { return false }
+                index += 1
+            }
+            let key = maskingKey.map { Masking.widenedKey($0, offset: maskOffset + index) } ?? 0
+            let result = faye_utf8_copy_validate(
+                source.advanced(by: index).assumingMemoryBound(to: UInt8.self),
+                destination.advanced(by: index).assumingMemoryBound(to: UInt8.self), count - index, key)
+            guard result.invalid == 0 else { return false }
+            let processed = result.processed
+            if result.sawNonASCII != 0 { noteNonASCII() }
+            if result.endsIncomplete != 0 {
+                // The last character continues past the processed bytes: its bytes so far,
+                // from its lead byte (the last of the last three at C0 or above), go through
+                // the incremental validator, which keeps its state for what follows.
+                var lead = index + processed - 1
+                while lead > index + processed - 3
+                    && destination.load(fromByteOffset: lead, as: UInt8.self) < 0xC0
+                {
+                    lead -= 1
+                }
+                let open = UnsafeRawBufferPointer(start: destination + lead, count: index + processed - lead)
+                guard validate(open) else { return false }
+            }
+            index += processed
+        }
+        // Every block starts at a multiple of 32 bytes (of four) from here: one key vector.
+        // Sixteen-byte vectors, so that the loop is as wide as the binary path's.
+        let key = maskingKey.map { Masking.widenedKey($0, offset: maskOffset + index) } ?? 0
+        let wide = unsafeBitCast(SIMD2<UInt64>(key, key), to: SIMD16<UInt8>.self)
         var run = Self.shortestRun
         while index + 32 <= count {
             let runStart = index
