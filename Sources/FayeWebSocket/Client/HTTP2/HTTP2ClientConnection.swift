@@ -138,6 +138,8 @@ final class HTTP2ClientConnection: ClientConnectionHandler {
                         channel.close(promise: nil)
                     }
                 })
+            // Its work is done: every read of the connection would pass through it.
+            channel.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         } catch {
             connectionFailed(failure("could not set up HTTP/2: \(error)"))
             channel.close(promise: nil)
@@ -226,8 +228,9 @@ final class HTTP2ClientConnection: ClientConnectionHandler {
     }
 }
 
-/// Notes the TLS handshake's ALPN result and the pipeline position the HTTP/2 handlers go after.
-final class HTTP2ClientProbe: ChannelInboundHandler {
+/// Notes the TLS handshake's ALPN result and the pipeline position the HTTP/2 handlers go after;
+/// removed once they are in place.
+final class HTTP2ClientProbe: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
 
     private(set) var context: ChannelHandlerContext?

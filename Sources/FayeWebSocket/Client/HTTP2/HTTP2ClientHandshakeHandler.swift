@@ -4,8 +4,9 @@ import NIOHTTP2
 import WebSocketDriver
 
 /// The opening of a client WebSocket on an HTTP/2 stream: sends the driver's extended CONNECT
-/// (RFC 8441 §4) as HEADERS and hands the response HEADERS to the socket's handler; the
-/// stream's DATA passes on to the ``HTTP2StreamBytesHandler`` behind it.
+/// (RFC 8441 §4) as HEADERS and hands the response HEADERS to the socket's handler, then leaves
+/// the stream's pipeline: the stream's DATA goes straight to the ``HTTP2StreamBytesHandler``
+/// behind it, one handler fewer on every frame.
 final class HTTP2ClientHandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTP2Frame.FramePayload
     typealias InboundOut = HTTP2Frame.FramePayload
@@ -60,6 +61,8 @@ final class HTTP2ClientHandshakeHandler: ChannelInboundHandler, RemovableChannel
         guard let response = Self.response(from: block.headers) else { return }  // 1xx: wait on
         answered = true
         socketHandler.extendedConnectAnswered(response)
+        // Anything after the response (DATA, trailers) is the bytes handler's.
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
     /// The response of a final (non-1xx) header block; `nil` for an informational one.
