@@ -32,7 +32,7 @@ struct EchoBench {
 
     func run(into report: Report) async throws {
         let ours = try await OurEchoServer.start()
-        let theirs: NIOEchoServer
+        let theirs: NIOBenchServer
         do {
             theirs = try await NIOEchoServer.start()
         } catch {
@@ -56,7 +56,7 @@ struct EchoBench {
     }
 
     private func measure(
-        _ item: Case, ours: OurEchoServer, theirs: NIOEchoServer, loop: any EventLoop, into report: Report
+        _ item: Case, ours: OurEchoServer, theirs: NIOBenchServer, loop: any EventLoop, into report: Report
     ) async throws {
         let (oursResults, theirsResults) = try await LoadRun.alternating(
             item, ports: (ours.port, theirs.port), settings: settings, loop: loop)

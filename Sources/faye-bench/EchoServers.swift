@@ -46,41 +46,23 @@ struct OurEchoServer: BenchServer {
     }
 }
 
-/// A plain NIO WebSocket echo server: NIO's HTTP server pipeline, its WebSocket upgrader and
-/// frame codec, and a handler that writes each data frame back and flushes once per read
-/// batch, on one event loop thread, with the same socket options as ours.
-struct NIOEchoServer: BenchServer {
+/// A server on a NIO `ServerBootstrap` of its own, one event loop thread, bound to an ephemeral
+/// port on 127.0.0.1: the references ``NIOEchoServer`` and ``NIOFloorEchoServer`` start this way.
+struct NIOBenchServer: BenchServer {
     let group: MultiThreadedEventLoopGroup
     let channel: any Channel
     let port: Int
 
-    static func start() async throws -> NIOEchoServer {
+    /// Binds the bootstrap `configure` makes on a new one-thread group (`name` says which server
+    /// failed to bind); the group is shut down again when binding fails.
+    static func bind(
+        _ name: String, _ configure: (MultiThreadedEventLoopGroup) -> ServerBootstrap
+    ) async throws -> NIOBenchServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let upgrader = NIOWebSocketServerUpgrader(
-            maxFrameSize: 1 << 24,
-            shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
-            upgradePipelineHandler: { channel, _ in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOEchoHandler())
-                }
-            }
-        )
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 512)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.maxMessagesPerRead, value: 16)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
-                }
-            }
         do {
-            let channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
-            guard let port = channel.localAddress?.port else { throw BenchError("the NIO server did not bind") }
-            return NIOEchoServer(group: group, channel: channel, port: port)
+            let channel = try await configure(group).bind(host: "127.0.0.1", port: 0).get()
+            guard let port = channel.localAddress?.port else { throw BenchError("\(name) did not bind") }
+            return NIOBenchServer(group: group, channel: channel, port: port)
         } catch {
             try? await group.shutdownGracefully()
             throw error
@@ -90,6 +72,37 @@ struct NIOEchoServer: BenchServer {
     func shutdown() async throws {
         try? await channel.close()
         try await group.shutdownGracefully()
+    }
+}
+
+/// A plain NIO WebSocket echo server: NIO's HTTP server pipeline, its WebSocket upgrader and
+/// frame codec, and a handler that writes each data frame back and flushes once per read
+/// batch, on one event loop thread, with the same socket options as ours.
+enum NIOEchoServer {
+    static func start() async throws -> NIOBenchServer {
+        let upgrader = NIOWebSocketServerUpgrader(
+            maxFrameSize: 1 << 24,
+            shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
+            upgradePipelineHandler: { channel, _ in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NIOEchoHandler())
+                }
+            }
+        )
+        return try await NIOBenchServer.bind("the NIO server") { group in
+            ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 512)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.maxMessagesPerRead, value: 16)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                            withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in }))
+                    }
+                }
+        }
     }
 }
 

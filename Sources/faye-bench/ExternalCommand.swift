@@ -9,26 +9,18 @@ enum ExternalCommand {
     /// when it fails.
     @discardableResult
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
-        guard let program = arguments.first else { throw BenchError("no command to run") }
-        let pipeEnds = try makePipe()
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2)
-        posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
-        let envp = Self.environment(adding: environment)
-        defer { for entry in envp { free(entry) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, program, &actions, nil, argv, envp)
-        close(pipeEnds[1])
-        guard spawned == 0 else {
-            close(pipeEnds[0])
-            throw BenchError("cannot run \(program): \(String(cString: strerror(spawned)))")
+        guard arguments.first != nil else { throw BenchError("no command to run") }
+        // Standard input: a pipe whose write end closes at once, so the child reads end of file.
+        let input = try makePipe()
+        let pipeEnds: [Int32]
+        do {
+            pipeEnds = try makePipe()
+        } catch {
+            for end in input { close(end) }
+            throw error
         }
+        let pid = try spawn(arguments, environment: environment, toChild: input, fromChild: pipeEnds, errorsToo: true)
+        close(input[1])
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -49,8 +41,6 @@ enum ExternalCommand {
         return text
     }
 
-    /// A pipe, `[read end, write end]`, closed on exec: a child gets only the ends it is given
-    /// (as its standard streams), so it never holds another child's pipe open.
     /// Starts `arguments` (the program first; looked up in `PATH` unless it is a path) with its
     /// standard input reading `toChild` and its standard output (and, with `errorsToo`, its
     /// standard error) writing `fromChild`, both pipes from ``makePipe()``. The child's ends are
@@ -83,6 +73,8 @@ enum ExternalCommand {
         return pid
     }
 
+    /// A pipe, `[read end, write end]`, closed on exec: a child gets only the ends it is given
+    /// (as its standard streams), so it never holds another child's pipe open.
     static func makePipe() throws -> [Int32] {
         var ends: [Int32] = [0, 0]
         guard pipe(&ends) == 0 else { throw BenchError("pipe() failed: errno \(errno)") }

@@ -12,35 +12,19 @@ import WebSocketDriver
 /// straight into the output behind an unmasked header; no UTF-8 validation, no extensions, no
 /// limits; everything one read produced goes out in one write. What it costs above the C server
 /// is what NIO costs: the event loop, the pipeline, the buffers and the write path.
-struct NIOFloorEchoServer: BenchServer {
-    let group: MultiThreadedEventLoopGroup
-    let channel: any Channel
-    let port: Int
-
-    static func start() async throws -> NIOFloorEchoServer {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 512)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOFloorEchoHandler())
+enum NIOFloorEchoServer {
+    static func start() async throws -> NIOBenchServer {
+        try await NIOBenchServer.bind("the NIO floor server") { group in
+            ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 512)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(NIOFloorEchoHandler())
+                    }
                 }
-            }
-        do {
-            let channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
-            guard let port = channel.localAddress?.port else { throw BenchError("the NIO floor server did not bind") }
-            return NIOFloorEchoServer(group: group, channel: channel, port: port)
-        } catch {
-            try? await group.shutdownGracefully()
-            throw error
         }
-    }
-
-    func shutdown() async throws {
-        try? await channel.close()
-        try await group.shutdownGracefully()
     }
 }
 
@@ -165,16 +149,11 @@ final class NIOFloorEchoHandler: ChannelInboundHandler {
         for line in head.split(separator: "\r\n") {
             guard let colon = line.firstIndex(of: ":") else { continue }
             if line[..<colon].lowercased() == "sec-websocket-key" {
-                key = line[line.index(after: colon)...].trimmingCharacters(in: " \t")
+                // A key is base64: no spaces or tabs of its own to keep.
+                key = String(line[line.index(after: colon)...].filter { $0 != " " && $0 != "\t" })
             }
         }
         return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Accept: \(Driver.acceptValue(forKey: key))\r\n\r\n"
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters(in characters: String) -> String {
-        String(drop { characters.contains($0) }.reversed().drop { characters.contains($0) }.reversed())
     }
 }
