@@ -43,9 +43,13 @@ final class NIOFloorEchoHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var input = unwrapInboundIn(data)
         if var earlier = carried {
+            // Only the incomplete frame is kept: without this the carried buffer would keep
+            // every byte read since the last read that ended on a frame boundary (with many
+            // frames in flight, all of them), and each append would copy them again.
+            carried = nil
+            earlier.discardReadBytes()
             earlier.writeBuffer(&input)
             input = earlier
-            carried = nil
         }
         if !open {
             guard let response = Self.handshakeResponse(consuming: &input) else {
