@@ -81,7 +81,7 @@ final class HTTP2StreamRequestHandler: ChannelInboundHandler, RemovableChannelHa
     // MARK: - The request
 
     private func receivedHead(context: ChannelHandlerContext, _ block: HPACKHeaders) {
-        let fieldCount = block.count - block.reduce(0) { $0 + ($1.name.utf8.first == UInt8(ascii: ":") ? 1 : 0) }
+        let fieldCount = block.count(where: { $0.name.utf8.first != UInt8(ascii: ":") })
         guard fieldCount <= connection.maxHeaderCount else {
             // As over HTTP/1.1 (maxHeaderCount): the header list size alone would let a
             // request of many tiny fields through.
