@@ -1,5 +1,7 @@
+import FayeLoopbackSupport
 import FayeTestSupport
 import NIOCore
+import NIOPosix
 import Testing
 
 @testable import FayeWebSocket
@@ -30,18 +32,24 @@ struct HTTP2ConnectionLifetimeTests {
         try await session.send(Wire.frame(.ping, flags: Wire.ack, stream: 0, ping.payload))
     }
 
+    /// No GOAWAY after `quiet` more of virtual time, then, one second later, the idle close:
+    /// GOAWAY and PING, acknowledged, and the connection gone.
+    static func expectIdleClose(_ session: H2Session, quietFor quiet: TimeAmount) async throws {
+        await session.server.advance(by: quiet)
+        #expect(try session.takeFrames(stream: 0).allSatisfy { !isGoAway($0) })
+        #expect(session.server.isActive)
+        await session.server.advance(by: .seconds(1))
+        try await acknowledgeFirstGoAway(session)
+        // With no stream open the connection closes at the PING's ACK (NIO's handler closes before
+        // its second GOAWAY is flushed: the first, naming every stream, already said all).
+        try await eventually("the idle connection closes") { !session.server.isActive }
+    }
+
     @Test("a connection without streams is ended after the idle timeout: GOAWAY and PING, then the close")
     func idleConnection() async throws {
         let (session, _) = try await H2Session.open(
             configuration: H2Session.configuration { $0.http2.idleTimeout = .seconds(10) })
-        await session.server.advance(by: .seconds(9))
-        #expect(try session.takeFrames(stream: 0).allSatisfy { !Self.isGoAway($0) })
-        #expect(session.server.isActive)
-        await session.server.advance(by: .seconds(1))
-        try await Self.acknowledgeFirstGoAway(session)
-        // With no stream open the connection closes at the PING's ACK (NIO's handler closes before
-        // its second GOAWAY is flushed: the first, naming every stream, already said all).
-        try await eventually("the idle connection closes") { !session.server.isActive }
+        try await Self.expectIdleClose(session, quietFor: .seconds(9))
         #expect(session.server.closedAfter == .seconds(10))
         await session.server.finish()
     }
@@ -57,11 +65,7 @@ struct HTTP2ConnectionLifetimeTests {
         #expect(try session.takeFrames(stream: 0).allSatisfy { !Self.isGoAway($0) })
         try await session.send(Wire.rstStream(stream: 1, code: 0x8))
         #expect(await socket.finalCloseEvent().code == .abnormalClosure)
-        await session.server.advance(by: .seconds(9))
-        #expect(try session.takeFrames(stream: 0).allSatisfy { !Self.isGoAway($0) })
-        await session.server.advance(by: .seconds(1))
-        try await Self.acknowledgeFirstGoAway(session)
-        try await eventually("the idle connection closes") { !session.server.isActive }
+        try await Self.expectIdleClose(session, quietFor: .seconds(9))
         #expect(session.server.closedAfter == .seconds(40))
         await session.server.finish()
     }
@@ -102,6 +106,28 @@ struct HTTP2ConnectionLifetimeTests {
         await session.server.finish()
     }
 
+    @Test("FayeServer.shutdown() sends an h2c connection GOAWAY before it closes it (a real server on loopback)")
+    func shutdownSendsGoAway() async throws {
+        var configuration = FayeServer.Configuration.loopbackForTests()
+        configuration.http2.acceptsPriorKnowledge = true
+        try await withTestServer(configuration: configuration, responder: { _ in ServerResponse(status: 204) }) {
+            server in
+            let received = ReceivedBytes()
+            let channel = try await ClientBootstrap(group: server.group)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(received) }
+                }
+                .connect(host: "127.0.0.1", port: server.port).get()
+            try await channel.writeAndFlush(ByteBuffer(bytes: Wire.preface + Wire.settings()))
+            try await eventually("the server's SETTINGS") {
+                received.frameTypes().contains(Wire.FrameType.settings.rawValue)
+            }
+            try await server.server.shutdown()
+            #expect(received.frameTypes().contains(Wire.FrameType.goAway.rawValue))
+            try await withTimeout("the connection's close") { try await channel.closeFuture.get() }
+        }
+    }
+
     @Test("a request with more header fields than maxHeaderCount is answered 431; the connection goes on")
     func headerCount() async throws {
         let (session, _) = try await H2Session.open(configuration: H2Session.configuration { $0.maxHeaderCount = 3 })
@@ -112,5 +138,31 @@ struct HTTP2ConnectionLifetimeTests {
         try await session.sendHeaders(stream: 3, pseudo + [("a", "1"), ("b", "2"), ("c", "3")], endStream: true)
         #expect(try await session.next(.headers, stream: 3).status == 200)
         await session.server.finish()
+    }
+}
+
+/// What a raw loopback client received, as bytes.
+private final class ReceivedBytes: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    private let bytes = Locked<[UInt8]>([])
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        bytes.withLock { $0 += buffer.readableBytesView }
+    }
+
+    /// The types of the whole HTTP/2 frames received so far, in order.
+    func frameTypes() -> [UInt8] {
+        let received = bytes.withLock { $0 }
+        var types: [UInt8] = []
+        var offset = 0
+        while received.count - offset >= 9 {
+            let length = Int(received[offset]) << 16 | Int(received[offset + 1]) << 8 | Int(received[offset + 2])
+            guard received.count - offset >= 9 + length else { break }
+            types.append(received[offset + 3])
+            offset += 9 + length
+        }
+        return types
     }
 }
